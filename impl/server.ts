@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+/**
+ * The reference server for part 1: waits for one valid client X and one valid
+ * client Y, then tells both which greeting arrived first.
+ *
+ * Order is the order in which greetings arrived in full, not the order of
+ * connections: X may connect first and still greet second. Everything runs on
+ * one event loop, so "arrived" is simply the order in which complete greeting
+ * lines come out of the per-connection decoders. Invalid or surplus
+ * connections are answered with an `Error:` line and closed; they never block
+ * the valid pair.
+ *
+ * Usage: node dist/impl/server.js [--host 127.0.0.1] [--port 12000]
+ */
+import net, { type Socket } from 'node:net';
+import { exitWithError, onInterrupt, parseCommandLine, parseHost, parsePort, print, printError } from './cli.js';
+import { AppError, appError, EXIT } from './errors.js';
+import {
+  ERROR_PREFIX,
+  FINAL_LINE,
+  formatAck,
+  LineDecoder,
+  neutralize,
+  parseGreeting,
+  RECEIVED_LABEL,
+  SENT_LABEL,
+  type ClientId,
+  type Greeting,
+} from './protocol.js';
+import { closeGracefully, formatAddress, listenError } from './sockets.js';
+
+const HELP = `Usage: node dist/impl/server.js [--host HOST] [--port PORT]
+
+Waits for client X and client Y, then sends both an acknowledgment saying
+whose greeting arrived first, prints "${FINAL_LINE}" and exits.
+
+Options:
+  --host HOST  address to listen on (default 127.0.0.1; 0.0.0.0 serves other hosts)
+  --port PORT  port to listen on (default 12000; 0 picks a free port, printed at start)
+  -h, --help   show this help
+
+Exit codes: 0 done, 1 runtime failure, 2 usage error.`;
+
+/** The server's settings, from the command line. */
+export interface ServerOptions {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A client whose valid greeting the server holds. */
+interface HeldClient {
+  readonly socket: Socket;
+  readonly greeting: Greeting;
+  readonly peer: string;
+}
+
+/** Parses the server's command line; `undefined` means help was printed. */
+export function parseServerArgs(argv: readonly string[]): ServerOptions | undefined {
+  const parsed = parseCommandLine(argv, { host: { type: 'string' }, port: { type: 'string' } });
+  if (parsed.help) return undefined;
+  return { host: parseHost(parsed.values.host), port: parsePort(parsed.values.port, 0) };
+}
+
+/**
+ * Runs the part-1 exchange until it completes or fails. Sets the exit code;
+ * the process ends by itself once every socket is closed.
+ */
+export function runServer(options: ServerOptions): void {
+  const server = net.createServer({ allowHalfOpen: true });
+  const ungreeted = new Set<Socket>();
+  const held = new Map<ClientId, HeldClient>(); // insertion order = arrival order
+  let finished = false;
+
+  server.on('connection', (socket) => {
+    const peer = formatAddress(socket.remoteAddress, socket.remotePort);
+    const decoder = new LineDecoder();
+    let role: ClientId | undefined;
+    ungreeted.add(socket);
+
+    const reject = (error: AppError): void => {
+      ungreeted.delete(socket);
+      printError(`Rejected ${peer}: ${error.message}`);
+      closeGracefully(socket, `${ERROR_PREFIX}${error.message}`);
+    };
+
+    const onLine = (line: string): void => {
+      if (line.trim() === '') return; // a stray Enter before the greeting is harmless
+      let greeting: Greeting;
+      try {
+        greeting = parseGreeting(line);
+      } catch (error) {
+        reject(error as AppError);
+        return;
+      }
+      if (held.has(greeting.id)) {
+        reject(appError('E_DUPLICATE_ID', `client ${greeting.id} is already connected; only one X and one Y are served`));
+        return;
+      }
+      role = greeting.id;
+      ungreeted.delete(socket);
+      held.set(role, { socket, greeting, peer });
+      print(`${RECEIVED_LABEL}${neutralize(line)}`);
+      if (held.size === 2) acknowledge();
+    };
+
+    const feed = ({ lines, error }: { lines: string[]; error?: AppError }): void => {
+      for (const line of lines) {
+        if (role !== undefined || !ungreeted.has(socket)) return; // part 1 ignores bytes after the greeting
+        onLine(line);
+      }
+      if (error && role === undefined && ungreeted.has(socket)) reject(error);
+    };
+
+    socket.on('data', (chunk: Buffer) => feed(decoder.push(chunk)));
+    socket.on('end', () => {
+      if (role !== undefined) {
+        if (!finished) printError(`Client ${role} closed its sending side; it still gets the acknowledgment`);
+        return;
+      }
+      feed(decoder.end());
+      if (role === undefined && ungreeted.delete(socket)) {
+        printError(`Connection from ${peer} closed before sending a greeting`);
+        socket.end();
+      }
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (!finished) printError(`Connection from ${peer} failed: ${error.code ?? error.message}`);
+    });
+    socket.on('close', () => {
+      ungreeted.delete(socket);
+      if (role !== undefined && held.get(role)?.socket === socket && !finished) {
+        held.delete(role);
+        printError(`Client ${role} disconnected before the acknowledgment; waiting for another client ${role}`);
+      }
+    });
+  });
+
+  /** Both greetings are in: acknowledge, report, close. */
+  const acknowledge = (): void => {
+    finished = true;
+    server.close();
+    for (const socket of ungreeted) {
+      closeGracefully(socket, `${ERROR_PREFIX}the server already has X and Y and is closing`);
+    }
+    ungreeted.clear();
+    const [first, second] = [...held.values()] as [HeldClient, HeldClient];
+    const ack = formatAck(first.greeting, second.greeting);
+    let unsent = 2;
+    let failed = false;
+    for (const client of [first, second]) {
+      client.socket.write(`${ack}\n`, (error) => {
+        if (error) {
+          failed = true;
+          printError(`Error: could not send the acknowledgment to ${client.greeting.id} (${client.peer}): ${error.message}`);
+          process.exitCode = EXIT.FAILURE;
+        }
+        if (--unsent === 0 && !failed) {
+          print(FINAL_LINE);
+          process.exitCode = EXIT.OK;
+        }
+        closeGracefully(client.socket);
+      });
+    }
+    print(`${SENT_LABEL}${neutralize(ack)}`);
+  };
+
+  server.on('error', (error) => exitWithError(listenError(error, formatAddress(options.host, options.port))));
+  server.listen({ host: options.host, port: options.port }, () => {
+    const address = server.address() as net.AddressInfo;
+    print(`Listening on ${formatAddress(address.address, address.port)}`);
+  });
+
+  onInterrupt((signal) => {
+    const open = [...ungreeted, ...[...held.values()].map((client) => client.socket)];
+    if (!finished) {
+      printError(`Interrupted by ${signal} before both clients greeted; closing ${open.length} connection(s)`);
+    }
+    for (const socket of open) {
+      if (!socket.writableEnded) socket.end(`${ERROR_PREFIX}the server was stopped\n`);
+    }
+    server.close();
+    process.exit(finished && process.exitCode === EXIT.OK ? EXIT.OK : EXIT.FAILURE);
+  });
+}
+
+function main(): void {
+  try {
+    const options = parseServerArgs(process.argv.slice(2));
+    if (options === undefined) {
+      print(HELP);
+      return;
+    }
+    runServer(options);
+  } catch (error) {
+    exitWithError(error);
+  }
+}
+
+main();

@@ -1,0 +1,78 @@
+/**
+ * Runs once around the whole suite: gives every worker a bookkeeping folder
+ * (spawned pids, V8 coverage), and at the end checks that no spawned process
+ * is still alive, writes the coverage report of impl/ to reports/coverage,
+ * and prints the number of processes started and the wall time.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SUITE_DIR_ENV } from './harness/process.js';
+import { REPO_ROOT } from './harness/target.js';
+import {
+  compiledImplDir,
+  duplicateStatements,
+  readProcessCoverage,
+  toCoverageMap,
+  totals,
+  writeReports,
+} from './coverage/pipeline.js';
+
+/** Coverage below these percentages of impl/ fails the run. */
+export const THRESHOLDS = { lines: 95, branches: 90 } as const;
+
+const COVERAGE_DIR = join(REPO_ROOT, 'reports', 'coverage');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPids(file: string): number[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // no process was spawned
+  }
+}
+
+export default function setup(): () => Promise<void> {
+  const started = performance.now();
+  const suiteDir = mkdtempSync(join(tmpdir(), 'ack-suite-'));
+  mkdirSync(join(suiteDir, 'v8'));
+  process.env[SUITE_DIR_ENV] = suiteDir;
+
+  return async () => {
+    const problems: string[] = [];
+    try {
+      const pids = readPids(join(suiteDir, 'pids'));
+      const alive = pids.filter(isAlive);
+      for (const pid of alive) process.kill(pid, 'SIGKILL'); // ours, by pid: logged when we spawned them
+      if (alive.length > 0) problems.push(`${alive.length} spawned process(es) were still running: ${alive.join(', ')}`);
+
+      const dir = compiledImplDir(REPO_ROOT);
+      const map = await toCoverageMap(readProcessCoverage(join(suiteDir, 'v8'), dir), dir);
+      const duplicates = duplicateStatements(map);
+      if (duplicates.length > 0) problems.push(`coverage counted statements twice: ${duplicates.slice(0, 5).join(', ')}`);
+      rmSync(COVERAGE_DIR, { recursive: true, force: true });
+      writeReports(map, COVERAGE_DIR);
+      const percent = totals(map);
+      for (const [metric, minimum] of Object.entries(THRESHOLDS) as [keyof typeof THRESHOLDS, number][]) {
+        if (percent[metric] < minimum) problems.push(`coverage of impl/ ${metric} is ${percent[metric]} %, below ${minimum} %`);
+      }
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      console.log(
+        `\nSuite: started ${pids.length} child processes, ${alive.length} left running; ` +
+          `wall time ${seconds} s; coverage report in reports/coverage/index.html`,
+      );
+    } finally {
+      rmSync(suiteDir, { recursive: true, force: true });
+      delete process.env[SUITE_DIR_ENV];
+    }
+    if (problems.length > 0) throw new Error(problems.join('; '));
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The part-1 exchange with a forced arrival order: the building block of the
+ * ordering specs and of `npm run demo`.
+ */
+import type { Child } from './process.js';
+import { startProxy } from './proxy.js';
+import type { Scene } from './scene.js';
+import { startClient, startServer, type RunningServer, type Target } from './target.js';
+
+/** The names each client sends. */
+export interface Names {
+  readonly X: string;
+  readonly Y: string;
+}
+
+/** Everything an exchange started, after all three programs exited. */
+export interface Exchange {
+  readonly server: RunningServer;
+  readonly x: Child;
+  readonly y: Child;
+}
+
+/**
+ * Runs server, X and Y so that `first`'s greeting arrives first: the first
+ * client starts alone, and the second starts only once the server has printed
+ * the first greeting. Waits for all three to exit.
+ *
+ * @example
+ * const { server, x, y } = await runInOrder(scene, referenceTarget(), 'Y', { X: 'Alice', Y: 'Bob' });
+ */
+export async function runInOrder(scene: Scene, target: Target, first: 'X' | 'Y', names: Names): Promise<Exchange> {
+  const second = first === 'X' ? 'Y' : 'X';
+  const server = await startServer(scene, target);
+  const early = startClient(scene, target, server, { id: first, name: names[first] });
+  await server.child.waitForLine({ contains: `Client ${first}: ${names[first]}` });
+  const late = startClient(scene, target, server, { id: second, name: names[second] });
+  await Promise.all([early.waitForExit(), late.waitForExit(), server.child.waitForExit()]);
+  return first === 'X' ? { server, x: early, y: late } : { server, x: late, y: early };
+}
+
+/**
+ * Connects X first but makes Y's greeting arrive first: X goes through a
+ * proxy that holds its bytes; the proxy connects through to the server (so a
+ * server that orders by connection sees X first), then Y connects and greets
+ * directly, and X's greeting is released only after the server printed Y's.
+ */
+export async function runConnectFirstGreetSecond(scene: Scene, target: Target, names: Names): Promise<Exchange> {
+  const server = await startServer(scene, target);
+  const proxy = await startProxy(scene, server, { hold: true }, 'proxy X→server');
+  const x = startClient(scene, target, proxy, { id: 'X', name: names.X });
+  const held = await proxy.waitForConnection();
+  await proxy.waitForReceived(Buffer.byteLength(`Client X: ${names.X}\n`));
+  const y = startClient(scene, target, server, { id: 'Y', name: names.Y });
+  await server.child.waitForLine({ contains: `Client Y: ${names.Y}` });
+  held.release();
+  await Promise.all([x.waitForExit(), y.waitForExit(), server.child.waitForExit()]);
+  return { server, x, y };
+}

@@ -1,0 +1,204 @@
+/**
+ * Scripted raw-socket peers: a fake client that talks to a server byte by
+ * byte, and a fake server that a real client connects to. They test one
+ * program alone, with exact control over what it is sent.
+ */
+import { EventEmitter } from 'node:events';
+import net, { type Socket } from 'node:net';
+import type { Resource, Scene } from './scene.js';
+import { linesOf, quoteBlock } from './text.js';
+import { waitUntil } from './wait.js';
+
+/** One end of a raw TCP connection, scripted by a test. */
+export class Peer implements Resource {
+  readonly label: string;
+  readonly #socket: Socket;
+  readonly #scene: Scene;
+  readonly #updates = new EventEmitter();
+  #received = Buffer.alloc(0);
+  #ended = false;
+  #closed = false;
+  #error: string | undefined;
+
+  constructor(scene: Scene, label: string, socket: Socket) {
+    this.label = label;
+    this.#scene = scene;
+    this.#socket = socket;
+    this.#updates.setMaxListeners(0);
+    socket.on('data', (chunk: Buffer) => {
+      this.#received = Buffer.concat([this.#received, chunk]);
+      this.#updates.emit('update');
+    });
+    socket.on('end', () => {
+      this.#ended = true;
+      this.#updates.emit('update');
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.#error = error.code ?? error.message;
+    });
+    socket.on('close', () => {
+      this.#closed = true;
+      this.#updates.emit('update');
+    });
+  }
+
+  /** Everything received so far, as UTF-8 text. */
+  text(): string {
+    return this.#received.toString('utf8');
+  }
+
+  /** The complete lines received so far. */
+  lines(): string[] {
+    return linesOf(this.text());
+  }
+
+  /** Whether the other side has finished sending (FIN received). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Sends bytes; resolves once they are handed to the kernel. */
+  async send(data: string | Uint8Array): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#socket.write(data, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Waits for a complete line equal to `line` (or matching the pattern). */
+  async waitForLine(line: string | RegExp): Promise<string> {
+    const error = new Error('waitForLine');
+    const find = (): string | undefined =>
+      this.lines().find((l) => (typeof line === 'string' ? l === line : line.test(l)));
+    await waitUntil({
+      emitter: this.#updates,
+      done: () => find() !== undefined || this.#closed,
+      what: `${this.label} to receive ${String(line)}`,
+      context: () => this.#scene.transcript(),
+      error,
+    });
+    const found = find();
+    if (found !== undefined) return found;
+    error.message = `${this.label}: the connection closed without ${String(line)}.\n\n${this.#scene.transcript()}`;
+    throw error;
+  }
+
+  /** Waits until the other side has closed its sending direction. */
+  async waitForEnd(): Promise<void> {
+    await waitUntil({
+      emitter: this.#updates,
+      done: () => this.#ended || this.#closed,
+      what: `${this.label}'s peer to close the connection`,
+      context: () => this.#scene.transcript(),
+      error: new Error('waitForEnd'),
+    });
+  }
+
+  /** Half-closes: no more bytes from this side, but keeps reading. */
+  end(): void {
+    this.#socket.end();
+  }
+
+  /** Resets the connection (TCP RST). */
+  reset(): void {
+    if (!this.#socket.destroyed) this.#socket.resetAndDestroy();
+  }
+
+  transcript(): string {
+    const state = this.#closed ? 'closed' : this.#ended ? 'peer ended' : 'open';
+    const error = this.#error ? `, error ${this.#error}` : '';
+    return [`── ${this.label} (${state}${error})`, quoteBlock('received:', this.text())].join('\n');
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#closed) return;
+    const closed = new Promise<void>((resolve) => this.#socket.once('close', () => resolve()));
+    this.#socket.destroy();
+    await closed;
+  }
+}
+
+/**
+ * Opens a raw connection to `host:port`.
+ *
+ * @example
+ * const peer = await connectPeer(scene, server, 'raw X');
+ * await peer.send('Client X: Alice\n');
+ */
+export async function connectPeer(
+  scene: Scene,
+  server: { readonly host: string; readonly port: number },
+  label = 'raw peer',
+): Promise<Peer> {
+  const socket = net.connect({ host: server.host, port: server.port, allowHalfOpen: true });
+  const peer = scene.adopt(new Peer(scene, label, socket));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return peer;
+}
+
+/** A listening socket that hands each accepted connection to the test as a {@link Peer}. */
+export class FakeServer implements Resource {
+  readonly label: string;
+  readonly host = '127.0.0.1';
+  readonly peers: Peer[] = [];
+  readonly #server: net.Server;
+  readonly #scene: Scene;
+  readonly #updates = new EventEmitter();
+
+  constructor(scene: Scene, label: string) {
+    this.label = label;
+    this.#scene = scene;
+    this.#server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      this.peers.push(scene.adopt(new Peer(scene, `${label} connection #${this.peers.length + 1}`, socket)));
+      this.#updates.emit('update');
+    });
+  }
+
+  get port(): number {
+    return (this.#server.address() as net.AddressInfo).port;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host: this.host, port: 0 }, resolve);
+    });
+  }
+
+  /** Waits for connection number `index` (0-based). */
+  async waitForPeer(index = 0): Promise<Peer> {
+    await waitUntil({
+      emitter: this.#updates,
+      done: () => this.peers[index] !== undefined,
+      what: `a connection #${index + 1} to ${this.label}`,
+      context: () => this.#scene.transcript(),
+      error: new Error('waitForPeer'),
+    });
+    return this.peers[index] as Peer;
+  }
+
+  transcript(): string {
+    return `── ${this.label} (${this.peers.length} connection(s))`;
+  }
+
+  async dispose(): Promise<void> {
+    if (!this.#server.listening) return;
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/**
+ * Starts a fake server on a free loopback port.
+ *
+ * @example
+ * const fake = await startFakeServer(scene);
+ * const client = startClient(scene, target, fake, { id: 'X', name: 'Alice' });
+ * const peer = await fake.waitForPeer();
+ */
+export async function startFakeServer(scene: Scene, label = 'fake server'): Promise<FakeServer> {
+  const server = scene.adopt(new FakeServer(scene, label));
+  await server.listen();
+  return server;
+}

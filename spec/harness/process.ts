@@ -1,0 +1,221 @@
+/**
+ * A launched program: its output as it arrives, waits on that output and on
+ * its exit, and a stop that always reaps it. Owned by a {@link Scene}, which
+ * stops it when the test ends.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import type { Resource, Scene } from './scene.js';
+import { linesOf, quoteBlock } from './text.js';
+import { waitUntil } from './wait.js';
+
+/** How a process ended. */
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** Where to start a program. */
+export interface LaunchOptions {
+  /** Shown in transcripts, e.g. `server` or `client X`. */
+  readonly label: string;
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  /** Added to the inherited environment. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** What to match in a line: the whole line exactly, a substring, or a pattern. */
+export type LineMatcher = string | { readonly contains: string } | RegExp;
+
+/** Which output stream to look at. */
+export type StreamName = 'stdout' | 'stderr';
+
+/**
+ * The suite's bookkeeping directory (set by spec/global-setup.ts): every
+ * spawned pid is logged there, and child coverage is written there.
+ */
+export const SUITE_DIR_ENV = 'ACK_SUITE_DIR';
+
+const STOP_GRACE_MS = 3000;
+
+function matches(line: string, matcher: LineMatcher): boolean {
+  if (typeof matcher === 'string') return line === matcher;
+  if (matcher instanceof RegExp) return matcher.test(line);
+  return line.includes(matcher.contains);
+}
+
+function describeMatcher(matcher: LineMatcher): string {
+  if (typeof matcher === 'string') return `the line ${JSON.stringify(matcher)}`;
+  if (matcher instanceof RegExp) return `a line matching ${String(matcher)}`;
+  return `a line containing ${JSON.stringify(matcher.contains)}`;
+}
+
+/** A running (or finished) child process. Create with {@link launch}. */
+export class Child implements Resource {
+  readonly label: string;
+  readonly #child: ChildProcess;
+  readonly #scene: Scene;
+  readonly #updates = new EventEmitter();
+  readonly #output: Record<StreamName, string> = { stdout: '', stderr: '' };
+  #exit: ExitStatus | undefined;
+  readonly #closed: Promise<ExitStatus>;
+
+  constructor(scene: Scene, options: LaunchOptions) {
+    this.label = options.label;
+    this.#scene = scene;
+    const [command, ...args] = options.argv;
+    if (command === undefined) throw new Error(`${options.label}: empty argv`);
+    this.#child = spawn(command === 'node' ? process.execPath : command, args, {
+      cwd: options.cwd,
+      env: childEnv(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.#updates.setMaxListeners(0);
+    for (const name of ['stdout', 'stderr'] as const) {
+      this.#child[name]?.setEncoding('utf8');
+      this.#child[name]?.on('data', (text: string) => {
+        this.#output[name] += text;
+        this.#updates.emit('update');
+      });
+    }
+    this.#child.stdin?.on('error', () => {}); // writing to a program that already exited is not a harness failure
+    this.#closed = new Promise((resolve) => {
+      this.#child.on('error', (error) => {
+        this.#output.stderr += `[harness] could not start ${command}: ${error.message}\n`;
+        this.#exit = { code: null, signal: null };
+        this.#updates.emit('update');
+        resolve(this.#exit);
+      });
+      this.#child.on('close', (code, signal) => {
+        this.#exit = { code, signal };
+        this.#updates.emit('update');
+        resolve(this.#exit);
+      });
+    });
+    if (this.#child.pid !== undefined) recordPid(this.#child.pid);
+  }
+
+  /** The operating system's process id (undefined if it could not start). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** How it ended, once it has. */
+  get exit(): ExitStatus | undefined {
+    return this.#exit;
+  }
+
+  /** Everything printed on `stream` so far, raw. */
+  output(stream: StreamName = 'stdout'): string {
+    return this.#output[stream];
+  }
+
+  /** The lines printed on `stream` so far, ANSI stripped. */
+  lines(stream: StreamName = 'stdout'): string[] {
+    return linesOf(this.#output[stream]);
+  }
+
+  /**
+   * Waits until a line on `stream` matches, and returns it. Fails at once if
+   * the process exits without printing it, and after the bound otherwise.
+   */
+  async waitForLine(matcher: LineMatcher, stream: StreamName = 'stdout', timeoutMs?: number): Promise<string> {
+    const error = new Error('waitForLine');
+    const find = (): string | undefined => this.lines(stream).find((line) => matches(line, matcher));
+    const what = `${this.label} to print ${describeMatcher(matcher)} on ${stream}`;
+    await waitUntil({
+      emitter: this.#updates,
+      done: () => find() !== undefined || this.#exit !== undefined,
+      what,
+      context: () => this.#scene.transcript(),
+      error,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    const line = find();
+    if (line !== undefined) return line;
+    error.message = `${this.label} exited (${formatExit(this.#exit)}) without printing ${describeMatcher(matcher)} on ${stream}.\n\n${this.#scene.transcript()}`;
+    throw error;
+  }
+
+  /** Waits for the process to exit and returns how it ended. */
+  async waitForExit(timeoutMs?: number): Promise<ExitStatus> {
+    const error = new Error('waitForExit');
+    await waitUntil({
+      emitter: this.#updates,
+      done: () => this.#exit !== undefined,
+      what: `${this.label} to exit`,
+      context: () => this.#scene.transcript(),
+      error,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    return this.#closed;
+  }
+
+  /** Writes to the program's standard input. */
+  write(text: string): void {
+    this.#child.stdin?.write(text);
+  }
+
+  /** Closes the program's standard input (end of file). */
+  endInput(): void {
+    this.#child.stdin?.end();
+  }
+
+  /** Sends a signal if the process still runs. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.#exit === undefined) this.#child.kill(signal);
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits until it is gone. */
+  async dispose(): Promise<void> {
+    if (this.#exit !== undefined) return;
+    this.#child.kill('SIGTERM');
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), STOP_GRACE_MS);
+    await this.#closed;
+    clearTimeout(timer);
+  }
+
+  transcript(): string {
+    const state = this.#exit === undefined ? 'running' : `exited: ${formatExit(this.#exit)}`;
+    return [
+      `── ${this.label} (pid ${this.pid ?? '?'}, ${state})`,
+      quoteBlock('stdout:', this.#output.stdout),
+      quoteBlock('stderr:', this.#output.stderr),
+    ].join('\n');
+  }
+}
+
+/** Describes an exit status as a short phrase, e.g. `code 1` or `signal SIGKILL`. */
+export function formatExit(exit: ExitStatus | undefined): string {
+  if (exit === undefined) return 'still running';
+  return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+}
+
+/**
+ * Starts a program owned by `scene`.
+ *
+ * @example
+ * const server = launch(scene, { label: 'server', argv: ['node', 'dist/impl/server.js', '--port', '0'], cwd: root });
+ * await server.waitForLine(/^Listening on/);
+ */
+export function launch(scene: Scene, options: LaunchOptions): Child {
+  return scene.adopt(new Child(scene, options));
+}
+
+function childEnv(extra: Readonly<Record<string, string>> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  // Colour would only be stripped again; the programs under test must not depend on it.
+  env.NO_COLOR = '1';
+  delete env.FORCE_COLOR;
+  const suiteDir = process.env[SUITE_DIR_ENV];
+  if (suiteDir) env.NODE_V8_COVERAGE = join(suiteDir, 'v8');
+  return env;
+}
+
+function recordPid(pid: number): void {
+  const suiteDir = process.env[SUITE_DIR_ENV];
+  if (suiteDir) appendFileSync(join(suiteDir, 'pids'), `${pid}\n`);
+}
