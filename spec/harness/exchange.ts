@@ -21,6 +21,17 @@ export interface Exchange {
 }
 
 /**
+ * Matches the server's line for a greeting, whether it printed the name as
+ * sent or with control characters shown as `\xHH` (docs/CONTRACT.md).
+ */
+export function greetingPrinted(id: 'X' | 'Y', name: string): RegExp {
+  // eslint-disable-next-line no-control-regex
+  const shown = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`Client ${id}: (?:${escape(name)}|${escape(shown)})`);
+}
+
+/**
  * Runs server, X and Y so that `first`'s greeting arrives first: the first
  * client starts alone, and the second starts only once the server has printed
  * the first greeting. Waits for all three to exit.
@@ -32,7 +43,7 @@ export async function runInOrder(scene: Scene, target: Target, first: 'X' | 'Y',
   const second = first === 'X' ? 'Y' : 'X';
   const server = await startServer(scene, target);
   const early = startClient(scene, target, server, { id: first, name: names[first] });
-  await server.child.waitForLine({ contains: `Client ${first}: ${names[first]}` });
+  await server.child.waitForLine(greetingPrinted(first, names[first]));
   const late = startClient(scene, target, server, { id: second, name: names[second] });
   await Promise.all([early.waitForExit(), late.waitForExit(), server.child.waitForExit()]);
   return first === 'X' ? { server, x: early, y: late } : { server, x: late, y: early };
@@ -51,7 +62,7 @@ export async function runConnectFirstGreetSecond(scene: Scene, target: Target, n
   const held = await proxy.waitForConnection();
   await proxy.waitForReceived(Buffer.byteLength(`Client X: ${names.X}\n`));
   const y = startClient(scene, target, server, { id: 'Y', name: names.Y });
-  await server.child.waitForLine({ contains: `Client Y: ${names.Y}` });
+  await server.child.waitForLine(greetingPrinted('Y', names.Y));
   held.release();
   await Promise.all([x.waitForExit(), y.waitForExit(), server.child.waitForExit()]);
   return { server, x, y };

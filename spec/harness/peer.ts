@@ -129,7 +129,8 @@ export async function connectPeer(
   server: { readonly host: string; readonly port: number },
   label = 'raw peer',
 ): Promise<Peer> {
-  const socket = net.connect({ host: server.host, port: server.port, allowHalfOpen: true });
+  // Like a polite client, it closes its side once the other side has closed.
+  const socket = net.connect({ host: server.host, port: server.port });
   const peer = scene.adopt(new Peer(scene, label, socket));
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -150,7 +151,7 @@ export class FakeServer implements Resource {
   constructor(scene: Scene, label: string) {
     this.label = label;
     this.#scene = scene;
-    this.#server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    this.#server = net.createServer((socket) => {
       this.peers.push(scene.adopt(new Peer(scene, `${label} connection #${this.peers.length + 1}`, socket)));
       this.#updates.emit('update');
     });

@@ -211,7 +211,7 @@ function childEnv(extra: Readonly<Record<string, string>> | undefined): NodeJS.P
   env.NO_COLOR = '1';
   delete env.FORCE_COLOR;
   const suiteDir = process.env[SUITE_DIR_ENV];
-  if (suiteDir) env.NODE_V8_COVERAGE = join(suiteDir, 'v8');
+  if (suiteDir && extra?.NODE_V8_COVERAGE === undefined) env.NODE_V8_COVERAGE = join(suiteDir, 'v8');
   return env;
 }
 

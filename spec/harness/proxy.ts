@@ -27,6 +27,8 @@ export class ProxiedConnection {
   received = 0;
   /** Bytes passed on to the server. */
   forwarded = 0;
+  /** Separate writes made to the server (each its own TCP segment). */
+  writes = 0;
   /** Whether the upstream connection to the server is established. */
   upstreamConnected = false;
   readonly #client: Socket;
@@ -98,6 +100,7 @@ export class ProxiedConnection {
       const part = chunk.subarray(0, Math.min(slice, chunk.length));
       await new Promise<void>((resolve) => this.#upstream.write(part, () => resolve()));
       this.forwarded += part.length;
+      this.writes += 1;
       this.#changed();
       if (this.#shape.gapMs) await delay(this.#shape.gapMs); // deliberate gap: separate segments are under test
     }

@@ -3,7 +3,7 @@
  * as data (JSON), so the same specs can launch the reference or any other
  * implementation without code changes. See fixtures/targets/README.md.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import getPort from 'get-port';
@@ -47,7 +47,16 @@ export class HarnessError extends Error {
   override readonly name = 'HarnessError';
 }
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The nearest folder at or above `start` that holds package.json. */
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new HarnessError(`no package.json above ${start}`);
+  }
+}
+
+// Found by search, so it is the same from spec/harness/ (vitest) and dist/spec/harness/ (compiled).
+const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 
 /** The repository root (where package.json is). */
 export const REPO_ROOT = ROOT;

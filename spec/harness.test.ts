@@ -1,0 +1,190 @@
+// The harness itself: its waits, its errors, its teardown, its proxy and its
+// port handling. A harness that cannot fail a test proves nothing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { loadGolden } from './harness/golden.js';
+import { connectPeer, startFakeServer } from './harness/peer.js';
+import { launch } from './harness/process.js';
+import { startProxy } from './harness/proxy.js';
+import { Scene } from './harness/scene.js';
+import { HarnessError, loadTarget, referenceTarget, REPO_ROOT, startServer, type Target } from './harness/target.js';
+import { visible } from './harness/text.js';
+import { useScene } from './harness/vitest.js';
+
+/** A node one-liner owned by `scene`. */
+function node(scene: Scene, label: string, script: string) {
+  return launch(scene, { label, argv: ['node', '-e', script], cwd: REPO_ROOT });
+}
+
+/** The error `promise` rejects with; fails the test if it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+const IDLE = 'setInterval(() => {}, 1000);'; // stays alive until stopped
+
+describe('waiting', () => {
+  test('a timed-out wait names what it waited for and quotes every process, ANSI stripped', async () => {
+    const scene = useScene();
+    node(scene, 'first', `process.stdout.write('\\u001b[31mred\\u001b[0m tail \\r\\n'); ${IDLE}`);
+    const second = node(scene, 'second', `console.error('on stderr'); ${IDLE}`);
+    await second.waitForLine('on stderr', 'stderr');
+    const error = await rejection(second.waitForLine('never printed', 'stdout', 200));
+    expect(error.message.split('\n')).toEqual([
+      'Timed out after 200 ms waiting for second to print the line "never printed" on stdout.',
+      '',
+      expect.stringMatching(/^── first \(pid \d+, running\)$/),
+      'stdout:',
+      '  | red tail·\\r⏎',
+      '  | ',
+      'stderr:',
+      '  (nothing)',
+      expect.stringMatching(/^── second \(pid \d+, running\)$/),
+      'stdout:',
+      '  (nothing)',
+      'stderr:',
+      '  | on stderr⏎',
+      '  | ',
+    ]);
+  });
+
+  test('a timed-out wait has its stack in the test that waited', async () => {
+    const scene = useScene();
+    const child = node(scene, 'idle', IDLE);
+    const error = await rejection(child.waitForExit(100));
+    expect(error.stack).toContain('harness.test.ts');
+  });
+
+  test('a wait for a line fails as soon as the process exits without it, not at the bound', async () => {
+    const scene = useScene();
+    const child = node(scene, 'quitter', `console.log('bye'); process.exit(3);`);
+    // A bound longer than the test's own timeout: only an early failure can pass.
+    const error = await rejection(child.waitForLine('hello', 'stdout', 120_000));
+    expect(error.message).toMatch(/^quitter exited \(code 3\) without printing the line "hello" on stdout\./);
+  });
+
+  test.each([
+    ['a trailing space', 'a \n', 'a·⏎\n'],
+    ['a carriage return', 'a\r\n', 'a\\r⏎\n'],
+    ['a tab and a bell', '\t\u0007\n', '\\t\\x07⏎\n'],
+    ['no final newline', 'a', 'a[no newline at end]'],
+  ])('output with %s is shown visibly', (_, text, shown) => {
+    expect(visible(text)).toBe(shown);
+  });
+});
+
+describe('teardown', () => {
+  test('disposing of a scene stops its running processes and waits for their exit', async () => {
+    const scene = new Scene();
+    const child = node(scene, 'idle', `console.log('ready'); ${IDLE}`);
+    await child.waitForLine('ready');
+    await scene.dispose();
+    expect(child.exit).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  test('a process that ignores SIGTERM is killed after the grace period', async () => {
+    const scene = new Scene();
+    const child = node(scene, 'stubborn', `process.on('SIGTERM', () => {}); console.log('ready'); ${IDLE}`);
+    await child.waitForLine('ready');
+    await scene.dispose();
+    expect(child.exit).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+});
+
+describe('the proxy', () => {
+  test('holds every byte until released', async () => {
+    const scene = useScene();
+    const upstream = await startFakeServer(scene);
+    const proxy = await startProxy(scene, upstream, { hold: true });
+    const client = await connectPeer(scene, proxy, 'client');
+    await client.send('abc');
+    await proxy.waitForReceived(3);
+    const far = await upstream.waitForPeer();
+    expect([proxy.connections[0]?.forwarded, far.text()]).toEqual([0, '']);
+    proxy.connections[0]?.release();
+    await client.send('\n');
+    await far.waitForLine('abc');
+  });
+
+  test('passes bytes in slices of the given size, one write each', async () => {
+    const scene = useScene();
+    const upstream = await startFakeServer(scene);
+    const proxy = await startProxy(scene, upstream, { sliceBytes: 3 });
+    const client = await connectPeer(scene, proxy, 'client');
+    await client.send('0123456789\n');
+    const far = await upstream.waitForPeer();
+    await far.waitForLine('0123456789');
+    expect(proxy.connections[0]?.writes).toBe(4);
+  });
+
+  test('passes the server\'s bytes back untouched', async () => {
+    const scene = useScene();
+    const upstream = await startFakeServer(scene);
+    const proxy = await startProxy(scene, upstream);
+    const client = await connectPeer(scene, proxy, 'client');
+    const far = await upstream.waitForPeer();
+    await far.send('hello\r\n');
+    await client.waitForLine('hello\r');
+  });
+
+  test('resets both sides of a connection on request', async () => {
+    const scene = useScene();
+    const upstream = await startFakeServer(scene);
+    const proxy = await startProxy(scene, upstream);
+    const client = await connectPeer(scene, proxy, 'client');
+    const connection = await proxy.waitForConnection();
+    const far = await upstream.waitForPeer();
+    connection.reset();
+    await Promise.all([client.waitForEnd(), far.waitForEnd()]);
+    expect(client.transcript()).toMatch(/\(closed, error ECONNRESET\)/);
+  });
+});
+
+describe('ports', () => {
+  test('with port mode "free" the harness picks a port and the server uses it', async () => {
+    const scene = useScene();
+    const server = await startServer(scene, loadTarget('fixtures/targets/reference-free-port.json'));
+    expect(server.child.lines()).toEqual([`Listening on 127.0.0.1:${server.port}`]);
+  });
+
+  test('a port taken between picking and binding is retried, not blamed on the program', async () => {
+    const scene = useScene();
+    const dir = mkdtempSync(join(tmpdir(), 'ack-harness-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const target: Target = {
+      ...referenceTarget(),
+      server: {
+        argv: ['node', 'fixtures/harness/in-use-once.mjs', join(dir, 'marker'), '{port}'],
+        port: 'free',
+        ready: '^Listening on ',
+      },
+    };
+    const server = await startServer(scene, target);
+    expect(server.child.lines()).toEqual([`Listening on 127.0.0.1:${server.port}`]);
+  });
+
+  test('a fixed port that is busy is reported as the harness\'s problem', async () => {
+    const scene = useScene();
+    const occupier = await startFakeServer(scene, 'occupier');
+    const target: Target = { ...referenceTarget(), server: { ...referenceTarget().server, port: occupier.port } };
+    const error = await rejection(startServer(scene, target));
+    expect(error).toBeInstanceOf(HarnessError);
+    expect(error.message).toBe(
+      `port ${occupier.port} is busy on this machine, so reference cannot be started; free it and run again`,
+    );
+  });
+});
+
+test('golden transcripts fill in the port', () => {
+  expect(loadGolden('x-first', 4242)).toMatchObject({
+    server: expect.arrayContaining(['Listening on 127.0.0.1:4242']),
+    'client X': ['Sent: Client X: Alice', 'Received: X: Alice received before Y: Bob'],
+  });
+});
