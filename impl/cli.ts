@@ -51,6 +51,9 @@ function describeParseError(error: unknown): string {
   const option = /'(-[^' ]+)/.exec(message)?.[1];
   const positional = /argument '([^']*)'/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option && message.includes('ambiguous')) {
+    return `the value after ${option} starts with "-"; write it as ${option}=<value>`;
+  }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return `option ${option} needs a value`;
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && positional !== undefined) {
     return `unexpected argument "${positional}"`;

@@ -86,6 +86,10 @@ export default function setup(project: TestProject): () => Promise<void> {
       rmSync(suiteDir, { recursive: true, force: true });
       delete process.env[SUITE_DIR_ENV];
     }
-    if (problems.length > 0) throw new Error(problems.join('; '));
+    if (problems.length > 0) {
+      // vitest reports a teardown error but keeps exit code 0, so set it here.
+      console.error(`\nSuite failed: ${problems.join('; ')}`);
+      process.exitCode = 1;
+    }
   };
 }

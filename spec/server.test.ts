@@ -1,6 +1,8 @@
 // The reference server alone, driven by scripted raw-socket peers: who it
 // accepts, what it refuses, and that the valid pair always completes.
+import { networkInterfaces } from 'node:os';
 import { describe, expect, test } from 'vitest';
+import { runInOrder } from './harness/exchange.js';
 import { connectPeer, type Peer } from './harness/peer.js';
 import type { Scene } from './harness/scene.js';
 import { referenceTarget, startServer, type RunningServer } from './harness/target.js';
@@ -142,5 +144,21 @@ describe('the end of the exchange', () => {
     await completeValidPair(scene, server);
     await server.child.waitForExit();
     await expect(connectPeer(scene, server, 'late')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('IPv6', () => {
+  const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) =>
+    addresses?.some((address) => address.address === '::1'),
+  );
+
+  test('the exchange works over ::1, and the address is printed in brackets', async ({ skip }) => {
+    skip(!hasIpv6Loopback, 'this machine has no IPv6 loopback address (::1)');
+    const exchange = await runInOrder(useScene(), { ...referenceTarget(), host: '::1' }, 'X', { X: 'Alice', Y: 'Bob' });
+    expect({ first: exchange.server.child.lines()[0], x: exchange.x.lines().at(-1), exit: exchange.server.child.exit }).toEqual({
+      first: `Listening on [::1]:${exchange.server.port}`,
+      x: `Received: ${ACK}`,
+      exit: { code: 0, signal: null },
+    });
   });
 });

@@ -1,0 +1,95 @@
+// The command lines of both programs: usage errors, help, and a port in use.
+import { expect, test } from 'vitest';
+import { startFakeServer } from './harness/peer.js';
+import { launch, type Child } from './harness/process.js';
+import type { Scene } from './harness/scene.js';
+import { REPO_ROOT } from './harness/target.js';
+import { useScene } from './harness/vitest.js';
+
+type Program = 'server' | 'client';
+
+/** Starts `dist/impl/<program>.js` with `args`. */
+function run(scene: Scene, program: Program, args: readonly string[]): Child {
+  return launch(scene, { label: program, argv: ['node', `dist/impl/${program}.js`, ...args], cwd: REPO_ROOT });
+}
+
+/** How `child` ended and everything it printed, raw. */
+async function outcome(child: Child): Promise<object> {
+  const exit = await child.waitForExit();
+  return { exit, stdout: child.output(), stderr: child.output('stderr') };
+}
+
+const ALICE = ['--id', 'X', '--name', 'Alice'];
+const HINT = 'run with --help to see the options';
+
+test.each<[Program, string[], string]>([
+  ['server', ['--nope'], `unknown option --nope; ${HINT}`],
+  ['server', ['--port', 'abc'], '--port must be a whole number from 0 to 65535, not "abc"'],
+  ['server', ['--port', '70000'], '--port must be a whole number from 0 to 65535, not "70000"'],
+  ['server', ['--port', '65536'], '--port must be a whole number from 0 to 65535, not "65536"'],
+  ['server', ['--port=-1'], '--port must be a whole number from 0 to 65535, not "-1"'],
+  ['server', ['--port'], `option --port needs a value; ${HINT}`],
+  ['server', ['stray'], `unexpected argument "stray"; ${HINT}`],
+  ['server', ['--port', '-1'], `the value after --port starts with "-"; write it as --port=<value>; ${HINT}`],
+  ['server', ['--host', ''], '--host must not be empty'],
+  ['client', [...ALICE, '--nope'], `unknown option --nope; ${HINT}`],
+  ['client', [...ALICE, '--port', 'abc'], '--port must be a whole number from 1 to 65535, not "abc"'],
+  ['client', [...ALICE, '--port', '70000'], '--port must be a whole number from 1 to 65535, not "70000"'],
+  ['client', [...ALICE, '--port=-1'], '--port must be a whole number from 1 to 65535, not "-1"'],
+  ['client', [...ALICE, '--port', '0'], '--port must be a whole number from 1 to 65535, not "0"'],
+  ['client', [...ALICE, '--port'], `option --port needs a value; ${HINT}`],
+  ['client', ['--id', 'X'], "missing --name; give the person's name, e.g. --name Alice"],
+  ['client', ['--name', 'Alice'], 'missing --id; give --id X or --id Y'],
+  ['client', ['--id', 'Z', '--name', 'Alice'], '--id must be X or Y, not "Z"'],
+  ['client', ['--id', 'X', '--name', ''], '--name: the name is empty; give a name'],
+  ['client', [...ALICE, 'stray'], `unexpected argument "stray"; ${HINT}`],
+  ['client', ['--id', 'X', '--name', '-Alice'], `the value after --name starts with "-"; write it as --name=<value>; ${HINT}`],
+  ['client', ['--id', 'X', '--name', 'n'.repeat(300)], '--name: the name is 300 bytes long; the limit is 256 bytes of UTF-8'],
+  ['client', [...ALICE, '--host', ''], '--host must not be empty'],
+])('the %s with %j exits 2 with one line on stderr: %s', async (program, args, message) => {
+  const child = run(useScene(), program, args);
+  expect(await outcome(child)).toEqual({ exit: { code: 2, signal: null }, stdout: '', stderr: `Error: ${message}\n` });
+});
+
+test.each<[Program, string, string]>([
+  ['server', '--help', 'Usage: node dist/impl/server.js [--host HOST] [--port PORT]'],
+  ['server', '-h', 'Usage: node dist/impl/server.js [--host HOST] [--port PORT]'],
+  ['client', '--help', 'Usage: node dist/impl/client.js --id X|Y --name NAME [--host HOST] [--port PORT]'],
+  ['client', '-h', 'Usage: node dist/impl/client.js --id X|Y --name NAME [--host HOST] [--port PORT]'],
+])('the %s with %s prints its usage and exits 0', async (program, flag, usage) => {
+  const child = run(useScene(), program, [flag]);
+  expect(await child.waitForExit()).toEqual({ code: 0, signal: null });
+  expect({ first: child.lines()[0], stderr: child.output('stderr') }).toEqual({ first: usage, stderr: '' });
+});
+
+test('the server on a port already in use exits 1 with one line on stderr', async () => {
+  const scene = useScene();
+  const occupier = await startFakeServer(scene, 'occupier');
+  const server = run(scene, 'server', ['--host', '127.0.0.1', '--port', String(occupier.port)]);
+  expect(await outcome(server)).toEqual({
+    exit: { code: 1, signal: null },
+    stdout: '',
+    stderr: `Error: 127.0.0.1:${occupier.port} is already in use; stop the program using it or pick another --port (0 picks a free one)\n`,
+  });
+});
+
+test('the server asked to listen on an address this machine does not have exits 1 with one line', async () => {
+  // 192.0.2.1 is TEST-NET-1: never assigned to a host, and binding sends no traffic.
+  const server = run(useScene(), 'server', ['--host', '192.0.2.1', '--port', '0']);
+  expect(await outcome(server)).toEqual({
+    exit: { code: 1, signal: null },
+    stdout: '',
+    stderr:
+      'Error: 192.0.2.1:0 is not an address of this machine; use --host 127.0.0.1, 0.0.0.0 or one of its own addresses\n',
+  });
+});
+
+test('a client given a host name that does not resolve exits 1 with one line', async () => {
+  // .invalid is reserved: it never resolves, so nothing is contacted.
+  const client = run(useScene(), 'client', [...ALICE, '--host', 'nowhere.invalid']);
+  expect(await outcome(client)).toEqual({
+    exit: { code: 1, signal: null },
+    stdout: '',
+    stderr: 'Error: cannot resolve the host of nowhere.invalid:12000; check --host\n',
+  });
+});

@@ -1,0 +1,145 @@
+// The reference client alone, against a scripted fake server: what it sends,
+// what it prints, and how it ends for every kind of reply (or none).
+import { describe, expect, test } from 'vitest';
+import { startFakeServer, type FakeServer, type Peer } from './harness/peer.js';
+import type { Child } from './harness/process.js';
+import type { Scene } from './harness/scene.js';
+import { referenceTarget, startClient } from './harness/target.js';
+import { useScene } from './harness/vitest.js';
+
+const ACK = 'X: Alice received before Y: Bob';
+const SENT = 'Sent: Client X: Alice\n';
+
+/** Client X (Alice) against a fake server; resolves once the fake server has the whole greeting. */
+async function greeted(scene: Scene): Promise<{ fake: FakeServer; client: Child; server: Peer }> {
+  const fake = await startFakeServer(scene);
+  const client = startClient(scene, referenceTarget(), fake, { id: 'X', name: 'Alice' });
+  const server = await fake.waitForPeer();
+  await server.waitForLine('Client X: Alice');
+  return { fake, client, server };
+}
+
+/** How `child` ended and everything it printed, raw (ANSI not stripped). */
+async function outcome(child: Child): Promise<object> {
+  const exit = await child.waitForExit();
+  return { exit, stdout: child.output(), stderr: child.output('stderr') };
+}
+
+describe('the greeting', () => {
+  test('the fake server receives exactly "Client X: Alice\\n" and nothing else', async () => {
+    const { client, server } = await greeted(useScene());
+    await server.send(`${ACK}\n`);
+    await client.waitForExit();
+    await server.waitForEnd();
+    expect(server.text()).toBe('Client X: Alice\n');
+  });
+
+  test('the client prints its Sent line before any reply, and the Received line after it', async () => {
+    const { client, server } = await greeted(useScene());
+    await client.waitForLine('Sent: Client X: Alice');
+    expect(client.output()).toBe(SENT); // nothing has been sent to the client yet
+    await server.send(`${ACK}\n`);
+    await client.waitForExit();
+    expect(client.output()).toBe(`${SENT}Received: ${ACK}\n`);
+  });
+});
+
+describe('a valid acknowledgment', () => {
+  test.each([
+    ['first', 'X: Alice received before Y: Bob'],
+    ['second', 'Y: Bob received before X: Alice'],
+  ])('naming X %s is printed, and the client exits 0 with nothing on stderr', async (_, ack) => {
+    const { client, server } = await greeted(useScene());
+    await server.send(`${ack}\n`);
+    expect(await outcome(client)).toEqual({
+      exit: { code: 0, signal: null },
+      stdout: `${SENT}Received: ${ack}\n`,
+      stderr: '',
+    });
+  });
+
+  test.each([
+    ['sent in 1-byte writes', [...`${ACK}\n`]],
+    ['ending in \\r\\n', [`${ACK}\r\n`]],
+  ])('%s is accepted and printed without its line ending', async (_, writes) => {
+    const { client, server } = await greeted(useScene());
+    for (const bytes of writes) await server.send(bytes);
+    expect(await outcome(client)).toEqual({
+      exit: { code: 0, signal: null },
+      stdout: `${SENT}Received: ${ACK}\n`,
+      stderr: '',
+    });
+  });
+
+  test('with an escape sequence in a name is printed neutralized', async () => {
+    const { client, server } = await greeted(useScene());
+    await server.send('X: Alice received before Y: Bob\u001b[2J\u001b]0;pwned\u0007\n');
+    expect(await outcome(client)).toEqual({
+      exit: { code: 0, signal: null },
+      stdout: `${SENT}Received: X: Alice received before Y: Bob\\x1b[2J\\x1b]0;pwned\\x07\n`,
+      stderr: '',
+    });
+  });
+});
+
+describe('a reply that is not a valid acknowledgment', () => {
+  test('a refusal makes the client exit 1 with the server\'s reason on stderr', async () => {
+    const { client, server } = await greeted(useScene());
+    await server.send('Error: client X is already connected; only one X and one Y are served\n');
+    expect(await outcome(client)).toEqual({
+      exit: { code: 1, signal: null },
+      stdout: SENT,
+      stderr:
+        'Error: the server refused the greeting: client X is already connected; only one X and one Y are served\n',
+    });
+  });
+
+  test.each([
+    ['hello'],
+    ['X: Mallory received before Y: Bob'],
+    ['Y: Bob received before X: Mallory'],
+  ])('%j is printed, then the client exits 1 saying it is not its acknowledgment', async (reply) => {
+    const { client, server } = await greeted(useScene());
+    await server.send(`${reply}\n`);
+    expect(await outcome(client)).toEqual({
+      exit: { code: 1, signal: null },
+      stdout: `${SENT}Received: ${reply}\n`,
+      stderr: 'Error: the reply is not an acknowledgment naming "Client X: Alice"\n',
+    });
+  });
+});
+
+describe('no reply at all', () => {
+  test('the fake server closing without a reply makes the client exit 1 with one line', async () => {
+    const { fake, client, server } = await greeted(useScene());
+    server.end();
+    expect(await outcome(client)).toEqual({
+      exit: { code: 1, signal: null },
+      stdout: SENT,
+      stderr: `Error: the server at 127.0.0.1:${fake.port} closed the connection before acknowledging; see its output\n`,
+    });
+  });
+
+  test('a reset from the fake server makes the client exit 1 with one line and no stack trace', async () => {
+    const { fake, client, server } = await greeted(useScene());
+    server.reset();
+    expect(await outcome(client)).toEqual({
+      exit: { code: 1, signal: null },
+      stdout: SENT,
+      stderr: `Error: the connection to 127.0.0.1:${fake.port} was reset before the acknowledgment arrived\n`,
+    });
+  });
+
+  test('nothing listening on the port makes the client exit 1 saying the connection was refused', async () => {
+    const scene = useScene();
+    const vacated = await startFakeServer(scene, 'vacated');
+    const port = vacated.port;
+    await vacated.dispose();
+    const client = startClient(scene, referenceTarget(), { host: '127.0.0.1', port }, { id: 'X', name: 'Alice' });
+    expect(await outcome(client)).toEqual({
+      exit: { code: 1, signal: null },
+      stdout: '',
+      stderr: `Error: nothing is listening on 127.0.0.1:${port} (connection refused); start the server first, or check --host and --port\n`,
+    });
+  });
+});
