@@ -1,7 +1,7 @@
 // How greetings may be cut or glued by TCP: the server must frame by newline,
 // never by read() call.
 import { describe, expect, test } from 'vitest';
-import { connectPeer } from './harness/peer.js';
+import { connectAndSend } from './harness/peer.js';
 import { startProxy } from './harness/proxy.js';
 import { referenceTarget, startClient, startServer } from './harness/target.js';
 import { useScene } from './harness/vitest.js';
@@ -25,67 +25,22 @@ describe('a greeting cut into 1-byte segments', () => {
   });
 });
 
-describe('a greeting glued to more bytes', () => {
-  test('with a further line in the same segment is read up to its newline only', async () => {
-    const scene = useScene();
-    const server = await startServer(scene, referenceTarget());
-    const x = await connectPeer(scene, server, 'X');
-    await x.send('Client X: Alice\nand some chatter\n');
-    await server.child.waitForLine('Received: Client X: Alice');
-    const y = await connectPeer(scene, server, 'Y');
-    await y.send('Client Y: Bob\n');
-    await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK)]);
-    await server.child.waitForExit();
-    expect(server.child.lines().filter((line) => line.startsWith('Received: '))).toEqual([
-      'Received: Client X: Alice',
-      'Received: Client Y: Bob',
-    ]);
-  });
-
-  test('with a second greeting in the same segment makes one client, not two', async () => {
-    const scene = useScene();
-    const server = await startServer(scene, referenceTarget());
-    const x = await connectPeer(scene, server, 'X');
-    await x.send('Client X: Alice\nClient Y: Mallory\n');
-    await server.child.waitForLine('Received: Client X: Alice');
-    const y = await connectPeer(scene, server, 'Y');
-    await y.send('Client Y: Bob\n');
-    await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK)]);
-  });
-});
-
-describe('line endings', () => {
-  test('a greeting ending in \\r\\n is accepted without the \\r', async () => {
-    const scene = useScene();
-    const server = await startServer(scene, referenceTarget());
-    const x = await connectPeer(scene, server, 'X');
-    await x.send('Client X: Alice\r\n');
-    await server.child.waitForLine('Received: Client X: Alice');
-    const y = await connectPeer(scene, server, 'Y');
-    await y.send('Client Y: Bob\r\n');
-    await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK)]);
-  });
-
-  test('a greeting without a newline counts once the client half-closes', async () => {
-    const scene = useScene();
-    const server = await startServer(scene, referenceTarget());
-    const x = await connectPeer(scene, server, 'X');
-    await x.send('Client X: Alice');
-    x.end();
-    await server.child.waitForLine('Received: Client X: Alice');
-    const y = await connectPeer(scene, server, 'Y');
-    await y.send('Client Y: Bob\n');
-    await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK)]);
-  });
-
-  test('blank lines before the greeting are ignored', async () => {
-    const scene = useScene();
-    const server = await startServer(scene, referenceTarget());
-    const x = await connectPeer(scene, server, 'X');
-    await x.send('\n\r\n  \nClient X: Alice\n');
-    await server.child.waitForLine('Received: Client X: Alice');
-    const y = await connectPeer(scene, server, 'Y');
-    await y.send('Client Y: Bob\n');
-    await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK)]);
-  });
+test.each([
+  ['a further line in the same segment', 'Client X: Alice\nand some chatter\n', false],
+  ['a second greeting in the same segment', 'Client X: Alice\nClient Y: Mallory\n', false],
+  ['a \\r\\n ending', 'Client X: Alice\r\n', false],
+  ['no newline, then a half-close', 'Client X: Alice', true],
+  ['blank lines before it', '\n\r\n  \nClient X: Alice\n', false],
+])('a greeting with %s is read as one greeting and acknowledged', async (_, bytes, halfClose) => {
+  const scene = useScene();
+  const server = await startServer(scene, referenceTarget());
+  const x = await connectAndSend(scene, server, 'X', bytes);
+  if (halfClose) x.end();
+  await server.child.waitForLine('Received: Client X: Alice');
+  const y = await connectAndSend(scene, server, 'Y', 'Client Y: Bob\n');
+  await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK), server.child.waitForExit()]);
+  expect(server.child.lines().filter((line) => line.startsWith('Received: '))).toEqual([
+    'Received: Client X: Alice',
+    'Received: Client Y: Bob',
+  ]);
 });

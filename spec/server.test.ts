@@ -3,7 +3,7 @@
 import { networkInterfaces } from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { runInOrder } from './harness/exchange.js';
-import { connectPeer, type Peer } from './harness/peer.js';
+import { connectAndSend, connectPeer, type Peer } from './harness/peer.js';
 import type { Scene } from './harness/scene.js';
 import { referenceTarget, startServer, type RunningServer } from './harness/target.js';
 import { useScene } from './harness/vitest.js';
@@ -11,10 +11,8 @@ import { useScene } from './harness/vitest.js';
 const ACK = 'X: Alice received before Y: Bob';
 
 /** Connects a raw peer and sends `line` + newline. */
-async function greet(scene: Scene, server: RunningServer, label: string, line: string): Promise<Peer> {
-  const peer = await connectPeer(scene, server, label);
-  await peer.send(`${line}\n`);
-  return peer;
+function greet(scene: Scene, server: RunningServer, label: string, line: string): Promise<Peer> {
+  return connectAndSend(scene, server, label, `${line}\n`);
 }
 
 /** Greets as X then Y (each after the server printed the last) and checks both get the ack. */

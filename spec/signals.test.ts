@@ -1,9 +1,18 @@
 // SIGTERM and SIGINT: each program stops through its own code path, says why
 // on one line, tells its peers, and exits 1.
 import { describe, expect, test } from 'vitest';
-import { connectPeer, startFakeServer } from './harness/peer.js';
-import { referenceTarget, startClient, startServer } from './harness/target.js';
+import { connectAndSend, startFakeServer, type Peer } from './harness/peer.js';
+import { referenceTarget, startClient, startServer, type RunningServer } from './harness/target.js';
 import { useScene } from './harness/vitest.js';
+
+/** A server that holds a greeted raw X. */
+async function serverHoldingX(): Promise<{ server: RunningServer; peer: Peer }> {
+  const scene = useScene();
+  const server = await startServer(scene, referenceTarget());
+  const peer = await connectAndSend(scene, server, 'raw X', 'Client X: Alice\n');
+  await server.child.waitForLine('Received: Client X: Alice');
+  return { server, peer };
+}
 
 describe.each(['SIGTERM', 'SIGINT'] as const)('on %s', (signal) => {
   test('a server waiting with no clients exits 1, saying it closed 0 connections', async () => {
@@ -17,22 +26,14 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('on %s', (signal) => {
   });
 
   test('a greeted peer is told the server was stopped', async () => {
-    const scene = useScene();
-    const server = await startServer(scene, referenceTarget());
-    const peer = await connectPeer(scene, server, 'raw X');
-    await peer.send('Client X: Alice\n');
-    await server.child.waitForLine('Received: Client X: Alice');
+    const { server, peer } = await serverHoldingX();
     server.child.signal(signal);
     await peer.waitForEnd();
     expect(peer.lines()).toEqual(['Error: the server was stopped']);
   });
 
   test('a server holding a greeted peer exits 1, saying it closed 1 connection', async () => {
-    const scene = useScene();
-    const server = await startServer(scene, referenceTarget());
-    const peer = await connectPeer(scene, server, 'raw X');
-    await peer.send('Client X: Alice\n');
-    await server.child.waitForLine('Received: Client X: Alice');
+    const { server } = await serverHoldingX();
     server.child.signal(signal);
     expect(await server.child.waitForExit()).toEqual({ code: 1, signal: null });
     expect(server.child.output('stderr')).toBe(

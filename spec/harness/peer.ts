@@ -139,6 +139,23 @@ export async function connectPeer(
   return peer;
 }
 
+/**
+ * Opens a raw connection to `server` and sends `data` (a greeting, say).
+ *
+ * @example
+ * const x = await connectAndSend(scene, server, 'X', 'Client X: Alice\n');
+ */
+export async function connectAndSend(
+  scene: Scene,
+  server: { readonly host: string; readonly port: number },
+  label: string,
+  data: string | Uint8Array,
+): Promise<Peer> {
+  const peer = await connectPeer(scene, server, label);
+  await peer.send(data);
+  return peer;
+}
+
 /** A listening socket that hands each accepted connection to the test as a {@link Peer}. */
 export class FakeServer implements Resource {
   readonly label: string;
