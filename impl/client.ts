@@ -25,18 +25,22 @@ import {
   type ClientId,
   type Greeting,
 } from './protocol.js';
+import { ClientChat } from './chat-client.js';
 import { closeGracefully, connectError, formatAddress } from './sockets.js';
 
-const HELP = `Usage: node dist/impl/client.js --id X|Y --name NAME [--host HOST] [--port PORT]
+const HELP = `Usage: node dist/impl/client.js --id X|Y --name NAME [--host HOST] [--port PORT] [--chat]
 
 Connects to the server, sends "Client <id>: <name>", prints it, then prints
-the server's acknowledgment and exits.
+the server's acknowledgment and exits. With --chat it then sends each line
+typed (or piped) to the other client and shows theirs, until either says Bye
+or the input ends (Ctrl-D).
 
 Options:
   --id X|Y     which client this is (required)
   --name NAME  the person's name to send (required; at most 256 bytes)
   --host HOST  the server's address (default 127.0.0.1)
   --port PORT  the server's port (default 12000)
+  --chat       after the acknowledgment, chat with the other client
   -h, --help   show this help
 
 Exit codes: 0 acknowledged, 1 runtime failure, 2 usage error.`;
@@ -46,6 +50,8 @@ export interface ClientOptions {
   readonly host: string;
   readonly port: number;
   readonly greeting: Greeting;
+  /** Chat after the acknowledgment (extra credit). */
+  readonly chat: boolean;
 }
 
 /** Parses the client's command line; `undefined` means help was printed. */
@@ -55,6 +61,7 @@ export function parseClientArgs(argv: readonly string[]): ClientOptions | undefi
     port: { type: 'string' },
     id: { type: 'string' },
     name: { type: 'string' },
+    chat: { type: 'boolean' },
   });
   if (parsed.help) return undefined;
   const { id, name } = parsed.values;
@@ -70,14 +77,16 @@ export function parseClientArgs(argv: readonly string[]): ClientOptions | undefi
     host: parseHost(parsed.values.host),
     port: parsePort(parsed.values.port, 1),
     greeting: { id: id as ClientId, name: name.trim() },
+    chat: parsed.values.chat === true,
   };
 }
 
-/** Runs one exchange; exits 0 once a valid acknowledgment has been printed. */
+/** Runs one exchange (and the chat, with `chat`); exits 0 once a valid acknowledgment has been printed. */
 export function runClient(options: ClientOptions): void {
   const address = formatAddress(options.host, options.port);
   const decoder = new LineDecoder();
   let replied = false;
+  let chat: ClientChat | undefined;
   const socket = net.connect({ host: options.host, port: options.port });
 
   socket.on('connect', () => {
@@ -100,28 +109,37 @@ export function runClient(options: ClientOptions): void {
       );
     }
     process.exitCode = EXIT.OK;
-    closeGracefully(socket);
+    if (options.chat) chat = new ClientChat(socket, options.greeting.id);
+    else closeGracefully(socket);
   };
 
   const feed = ({ lines, error }: { lines: string[]; error?: Error }): void => {
-    if (replied) return;
-    const [first] = lines;
-    if (first !== undefined) onReply(first);
-    else if (error) exitWithError(appError('E_BAD_REPLY', `the server's reply is unreadable: ${error.message}`));
+    for (const line of lines) {
+      if (!replied) onReply(line);
+      else chat?.received(line); // part 1 ignores anything after the acknowledgment
+    }
+    if (error && chat) chat.unreadable(error.message);
+    if (error && !replied) exitWithError(appError('E_BAD_REPLY', `the server's reply is unreadable: ${error.message}`));
   };
 
   socket.on('data', (chunk: Buffer) => feed(decoder.push(chunk)));
   socket.on('end', () => {
     feed(decoder.end());
+    if (chat) chat.serverClosed();
     if (!replied) {
       exitWithError(appError('E_NETWORK', `the server at ${address} closed the connection before acknowledging; see its output`));
     }
   });
   socket.on('error', (error) => {
+    if (chat) chat.serverFailed(error);
     if (!replied) exitWithError(connectError(error, address));
   });
 
   onInterrupt((signal) => {
+    if (chat) {
+      chat.interrupt();
+      return;
+    }
     socket.destroy();
     if (replied) process.exit(EXIT.OK);
     exitWithError(appError('E_INTERRUPTED', `interrupted by ${signal} before the acknowledgment arrived`));

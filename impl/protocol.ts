@@ -30,6 +30,9 @@ export const FINAL_LINE = 'Sent acknowledgment to both X and Y';
 /** Prefix of the line a peer sends instead of a normal reply when it refuses something. */
 export const ERROR_PREFIX = 'Error: ';
 
+/** The chat line that ends the chat (extra credit). */
+export const BYE = 'Bye';
+
 /** Label printed before every line a program sends. */
 export const SENT_LABEL = 'Sent: ';
 
@@ -199,6 +202,18 @@ export function isAckFor(line: string, own: Greeting): boolean {
     (line.startsWith(asFirst) && line.length > asFirst.length) ||
     (line.startsWith(`${other}: `) && line.endsWith(asSecond) && line.length > `${other}: `.length + asSecond.length)
   );
+}
+
+/**
+ * Whether a chat line ends the chat: the whole line is "Bye", in any case,
+ * surrounding spaces ignored. A line that merely contains "bye" does not.
+ *
+ * @example
+ * isBye(' bye '); // true
+ * isBye('bye for now'); // false
+ */
+export function isBye(line: string): boolean {
+  return line.trim().toLowerCase() === BYE.toLowerCase();
 }
 
 // C0 controls, DEL and C1 controls: the bytes a terminal may act on.

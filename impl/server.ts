@@ -27,16 +27,19 @@ import {
   type ClientId,
   type Greeting,
 } from './protocol.js';
+import { ChatRelay, type RelayParty } from './relay.js';
 import { closeGracefully, formatAddress, listenError } from './sockets.js';
 
-const HELP = `Usage: node dist/impl/server.js [--host HOST] [--port PORT]
+const HELP = `Usage: node dist/impl/server.js [--host HOST] [--port PORT] [--chat]
 
 Waits for client X and client Y, then sends both an acknowledgment saying
 whose greeting arrived first, prints "${FINAL_LINE}" and exits.
+With --chat it then relays every line between X and Y until one says Bye.
 
 Options:
   --host HOST  address to listen on (default 127.0.0.1; 0.0.0.0 serves other hosts)
   --port PORT  port to listen on (default 12000; 0 picks a free port, printed at start)
+  --chat       after the acknowledgment, relay a chat between X and Y
   -h, --help   show this help
 
 Exit codes: 0 done, 1 runtime failure, 2 usage error.`;
@@ -45,6 +48,8 @@ Exit codes: 0 done, 1 runtime failure, 2 usage error.`;
 export interface ServerOptions {
   readonly host: string;
   readonly port: number;
+  /** Relay a chat after the acknowledgment (extra credit). */
+  readonly chat: boolean;
 }
 
 /** A client whose valid greeting the server holds. */
@@ -52,24 +57,42 @@ interface HeldClient {
   readonly socket: Socket;
   readonly greeting: Greeting;
   readonly peer: string;
+  /** Chat mode: what the client did before the chat started, replayed into the relay in order. */
+  readonly early: Array<(relay: ChatRelay) => void>;
 }
 
 /** Parses the server's command line; `undefined` means help was printed. */
 export function parseServerArgs(argv: readonly string[]): ServerOptions | undefined {
-  const parsed = parseCommandLine(argv, { host: { type: 'string' }, port: { type: 'string' } });
+  const parsed = parseCommandLine(argv, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    chat: { type: 'boolean' },
+  });
   if (parsed.help) return undefined;
-  return { host: parseHost(parsed.values.host), port: parsePort(parsed.values.port, 0) };
+  return {
+    host: parseHost(parsed.values.host),
+    port: parsePort(parsed.values.port, 0),
+    chat: parsed.values.chat === true,
+  };
 }
 
 /**
- * Runs the part-1 exchange until it completes or fails. Sets the exit code;
- * the process ends by itself once every socket is closed.
+ * Runs the part-1 exchange (and, with `chat`, the relay after it) until it
+ * completes or fails. Sets the exit code; the process ends by itself once
+ * every socket is closed.
  */
 export function runServer(options: ServerOptions): void {
   const server = net.createServer({ allowHalfOpen: true });
   const ungreeted = new Set<Socket>();
   const held = new Map<ClientId, HeldClient>(); // insertion order = arrival order
   let finished = false;
+  let relay: ChatRelay | undefined;
+
+  /** After its greeting, what a client does goes to the relay, waits for it, or (part 1) is ignored. */
+  const afterGreeting = (client: HeldClient, event: (relay: ChatRelay) => void): void => {
+    if (relay) event(relay);
+    else if (options.chat) client.early.push(event);
+  };
 
   server.on('connection', (socket) => {
     const peer = formatAddress(socket.remoteAddress, socket.remotePort);
@@ -98,25 +121,44 @@ export function runServer(options: ServerOptions): void {
       }
       role = greeting.id;
       ungreeted.delete(socket);
-      held.set(role, { socket, greeting, peer });
+      held.set(role, { socket, greeting, peer, early: [] });
       print(`${RECEIVED_LABEL}${neutralize(line)}`);
       if (held.size === 2) acknowledge();
     };
 
+    /** This connection's held client, once it has greeted (and not been replaced). */
+    const self = (): HeldClient | undefined => {
+      const client = role === undefined ? undefined : held.get(role);
+      return client?.socket === socket ? client : undefined;
+    };
+
     const feed = ({ lines, error }: { lines: string[]; error?: AppError }): void => {
       for (const line of lines) {
-        if (role !== undefined || !ungreeted.has(socket)) return; // part 1 ignores bytes after the greeting
-        onLine(line);
+        const client = self();
+        if (client) {
+          const id = client.greeting.id;
+          afterGreeting(client, (chat) => chat.line(id, line));
+        } else if (role === undefined && ungreeted.has(socket)) {
+          onLine(line);
+        }
       }
-      if (error && role === undefined && ungreeted.has(socket)) reject(error);
+      const client = self();
+      if (error && client) afterGreeting(client, (chat) => chat.invalid(client.greeting.id, error));
+      else if (error && role === undefined && ungreeted.has(socket)) reject(error);
     };
 
     socket.on('data', (chunk: Buffer) => feed(decoder.push(chunk)));
     socket.on('end', () => {
-      if (role !== undefined) {
-        if (!finished) printError(`Client ${role} closed its sending side; it still gets the acknowledgment`);
+      const client = self();
+      if (client) {
+        feed(decoder.end());
+        afterGreeting(client, (chat) => chat.left(client.greeting.id));
+        if (!finished && !options.chat) {
+          printError(`Client ${client.greeting.id} closed its sending side; it still gets the acknowledgment`);
+        }
         return;
       }
+      if (role !== undefined) return;
       feed(decoder.end());
       if (role === undefined && ungreeted.delete(socket)) {
         printError(`Connection from ${peer} closed before sending a greeting`);
@@ -128,14 +170,28 @@ export function runServer(options: ServerOptions): void {
     });
     socket.on('close', () => {
       ungreeted.delete(socket);
-      if (role !== undefined && held.get(role)?.socket === socket && !finished) {
-        held.delete(role);
-        printError(`Client ${role} disconnected before the acknowledgment; waiting for another client ${role}`);
+      const client = self();
+      if (client && !finished) {
+        held.delete(client.greeting.id);
+        printError(`Client ${client.greeting.id} disconnected before the acknowledgment; waiting for another client ${client.greeting.id}`);
+      } else if (client) {
+        afterGreeting(client, (chat) => chat.left(client.greeting.id));
       }
     });
   });
 
-  /** Both greetings are in: acknowledge, report, close. */
+  /** The acknowledgment is out: start relaying, replaying what each client did meanwhile. */
+  const startChat = (first: HeldClient, second: HeldClient): void => {
+    const parties = [first, second].map((client) => ({ id: client.greeting.id, socket: client.socket }));
+    relay = new ChatRelay(parties as [RelayParty, RelayParty], (code) => {
+      process.exitCode = code;
+    });
+    for (const client of [first, second]) {
+      for (const event of client.early.splice(0)) event(relay);
+    }
+  };
+
+  /** Both greetings are in: acknowledge, report, then close or chat. */
   const acknowledge = (): void => {
     finished = true;
     server.close();
@@ -154,11 +210,14 @@ export function runServer(options: ServerOptions): void {
           printError(`Error: could not send the acknowledgment to ${client.greeting.id} (${client.peer}): ${error.message}`);
           process.exitCode = EXIT.FAILURE;
         }
-        if (--unsent === 0 && !failed) {
-          print(FINAL_LINE);
-          process.exitCode = EXIT.OK;
+        if (--unsent > 0) return;
+        if (failed || !options.chat) {
+          for (const each of [first, second]) closeGracefully(each.socket);
         }
-        closeGracefully(client.socket);
+        if (failed) return;
+        print(FINAL_LINE);
+        process.exitCode = EXIT.OK;
+        if (options.chat) startChat(first, second);
       });
     }
     print(`${SENT_LABEL}${neutralize(ack)}`);
@@ -171,6 +230,11 @@ export function runServer(options: ServerOptions): void {
   });
 
   onInterrupt((signal) => {
+    if (relay) {
+      if (!relay.over) printError(`Interrupted by ${signal} during the chat; telling both clients`);
+      relay.stop();
+      process.exit(process.exitCode ?? EXIT.FAILURE);
+    }
     const open = [...ungreeted, ...[...held.values()].map((client) => client.socket)];
     if (!finished) {
       printError(`Interrupted by ${signal} before both clients greeted; closing ${open.length} connection(s)`);

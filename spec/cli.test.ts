@@ -52,10 +52,10 @@ test.each<[Program, string[], string]>([
 });
 
 test.each<[Program, string, string]>([
-  ['server', '--help', 'Usage: node dist/impl/server.js [--host HOST] [--port PORT]'],
-  ['server', '-h', 'Usage: node dist/impl/server.js [--host HOST] [--port PORT]'],
-  ['client', '--help', 'Usage: node dist/impl/client.js --id X|Y --name NAME [--host HOST] [--port PORT]'],
-  ['client', '-h', 'Usage: node dist/impl/client.js --id X|Y --name NAME [--host HOST] [--port PORT]'],
+  ['server', '--help', 'Usage: node dist/impl/server.js [--host HOST] [--port PORT] [--chat]'],
+  ['server', '-h', 'Usage: node dist/impl/server.js [--host HOST] [--port PORT] [--chat]'],
+  ['client', '--help', 'Usage: node dist/impl/client.js --id X|Y --name NAME [--host HOST] [--port PORT] [--chat]'],
+  ['client', '-h', 'Usage: node dist/impl/client.js --id X|Y --name NAME [--host HOST] [--port PORT] [--chat]'],
 ])('the %s with %s prints its usage and exits 0', async (program, flag, usage) => {
   const child = run(useScene(), program, [flag]);
   expect(await child.waitForExit()).toEqual({ code: 0, signal: null });

@@ -1,0 +1,113 @@
+/**
+ * The server's side of the chat (extra credit): after the acknowledgment,
+ * every line one client sends goes to the other, unchanged, until one says
+ * Bye, leaves, sends something unreadable, or the server is stopped.
+ *
+ * Backpressure: when the receiving socket's buffer is full, the sender's
+ * socket is paused until the receiver drains, so a client that stops reading
+ * cannot make the server buffer without bound.
+ */
+import type { Socket } from 'node:net';
+import { print, printError } from './cli.js';
+import { EXIT, type AppError } from './errors.js';
+import { ERROR_PREFIX, isBye, neutralize, type ClientId } from './protocol.js';
+import { closeGracefully } from './sockets.js';
+
+/** One of the two chatting clients, as the relay sees it. */
+export interface RelayParty {
+  readonly id: ClientId;
+  readonly socket: Socket;
+}
+
+/**
+ * Relays lines between two connected clients. The owner feeds it each line
+ * and event of each client; `onOver` is called once with the exit code.
+ *
+ * @example
+ * const relay = new ChatRelay([x, y], (code) => { process.exitCode = code; });
+ * relay.line('X', 'hello'); // Y receives "hello", the server prints "X: hello"
+ */
+export class ChatRelay {
+  readonly #parties: ReadonlyMap<ClientId, RelayParty>;
+  readonly #onOver: (exitCode: number) => void;
+  readonly #paused = new Set<ClientId>();
+  #over = false;
+
+  constructor(parties: readonly [RelayParty, RelayParty], onOver: (exitCode: number) => void) {
+    this.#parties = new Map(parties.map((party) => [party.id, party]));
+    this.#onOver = onOver;
+  }
+
+  /** Whether the chat has ended (Bye, departure, bad line or stop). */
+  get over(): boolean {
+    return this.#over;
+  }
+
+  /** A line from `from`: relay it, print it, and end the chat on Bye. */
+  line(from: ClientId, line: string): void {
+    if (this.#over) return;
+    const sender = this.#party(from);
+    const receiver = this.#other(from);
+    const flushed = receiver.socket.write(`${line}\n`);
+    print(`${from}: ${neutralize(line)}`);
+    if (isBye(line)) {
+      this.#finish(EXIT.OK, new Map());
+      return;
+    }
+    if (!flushed && !this.#paused.has(from)) {
+      this.#paused.add(from);
+      sender.socket.pause();
+      receiver.socket.once('drain', () => {
+        this.#paused.delete(from);
+        sender.socket.resume();
+      });
+    }
+  }
+
+  /** `from` sent bytes that break the framing rules: tell both, end the chat. */
+  invalid(from: ClientId, error: AppError): void {
+    if (this.#over) return;
+    printError(`Client ${from} sent an invalid line (${error.message}); closing the chat`);
+    this.#finish(
+      EXIT.FAILURE,
+      new Map([
+        [from, error.message],
+        [this.#other(from).id, `client ${from} sent an invalid line; the chat is over`],
+      ]),
+    );
+  }
+
+  /** `from` closed or lost its connection without saying Bye. */
+  left(from: ClientId): void {
+    if (this.#over) return;
+    printError(`Client ${from} disconnected without saying Bye; closing the chat`);
+    this.#finish(EXIT.FAILURE, new Map([[this.#other(from).id, `client ${from} left without saying Bye; the chat is over`]]));
+  }
+
+  /** The server is being stopped: tell both clients. */
+  stop(): void {
+    if (this.#over) return;
+    const notice = 'the server was stopped';
+    this.#finish(EXIT.FAILURE, new Map([...this.#parties.keys()].map((id) => [id, notice])));
+  }
+
+  /** Ends the chat: last words (an `Error:` line) where given, then close both. */
+  #finish(exitCode: number, notices: ReadonlyMap<ClientId, string>): void {
+    this.#over = true;
+    for (const party of this.#parties.values()) {
+      const notice = notices.get(party.id);
+      party.socket.resume(); // a paused socket would never see its peer's FIN
+      if (party.socket.writableEnded) continue;
+      closeGracefully(party.socket, notice === undefined ? undefined : `${ERROR_PREFIX}${notice}`);
+    }
+    this.#onOver(exitCode);
+  }
+
+  #party(id: ClientId): RelayParty {
+    return this.#parties.get(id) as RelayParty;
+  }
+
+  #other(id: ClientId): RelayParty {
+    return this.#party(id === 'X' ? 'Y' : 'X');
+  }
+}
