@@ -83,10 +83,27 @@ export function parseHost(text: string | boolean | undefined): string {
   return text;
 }
 
-/** Prints one line on stdout. */
-export function print(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
+let stdoutGone = false;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  // Whoever read our output has gone (EPIPE): keep working, stop printing.
+  if (error.code === 'EPIPE') stdoutGone = true;
+  else exitWithError(appError('E_NETWORK', `cannot write to stdout (${error.code ?? error.message})`));
+});
+
+/**
+ * Prints one line on stdout. `print.raw` writes text as it is and returns
+ * false when stdout is behind (wait for its 'drain' before printing more).
+ */
+export const print = Object.assign(
+  (line: string): void => {
+    print.raw(`${line}\n`);
+  },
+  {
+    raw(text: string): boolean {
+      return stdoutGone || process.stdout.write(text);
+    },
+  },
+);
 
 /** Prints one line on stderr. */
 export function printError(line: string): void {

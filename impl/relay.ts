@@ -5,7 +5,9 @@
  *
  * Backpressure: when the receiving socket's buffer is full, the sender's
  * socket is paused until the receiver drains, so a client that stops reading
- * cannot make the server buffer without bound.
+ * cannot make the server buffer without bound. The server's own console is a
+ * consumer too: relayed lines are printed in one write per burst, and while
+ * stdout is behind, both clients are paused.
  */
 import type { Socket } from 'node:net';
 import { print, printError } from './cli.js';
@@ -30,7 +32,9 @@ export interface RelayParty {
 export class ChatRelay {
   readonly #parties: ReadonlyMap<ClientId, RelayParty>;
   readonly #onOver: (exitCode: number) => void;
-  readonly #paused = new Set<ClientId>();
+  /** Per client, how many streams it waits on to drain before it may send again. */
+  readonly #holds = new Map<ClientId, number>();
+  #output: string[] = [];
   #over = false;
 
   constructor(parties: readonly [RelayParty, RelayParty], onOver: (exitCode: number) => void) {
@@ -46,22 +50,14 @@ export class ChatRelay {
   /** A line from `from`: relay it, print it, and end the chat on Bye. */
   line(from: ClientId, line: string): void {
     if (this.#over) return;
-    const sender = this.#party(from);
     const receiver = this.#other(from);
     const flushed = receiver.socket.write(`${line}\n`);
-    print(`${from}: ${neutralize(line)}`);
+    this.#print(`${from}: ${neutralize(line)}`);
     if (isBye(line)) {
       this.#finish(EXIT.OK, new Map());
       return;
     }
-    if (!flushed && !this.#paused.has(from)) {
-      this.#paused.add(from);
-      sender.socket.pause();
-      receiver.socket.once('drain', () => {
-        this.#paused.delete(from);
-        sender.socket.resume();
-      });
-    }
+    if (!flushed) this.#holdUntilDrained([from], receiver.socket);
   }
 
   /** `from` sent bytes that break the framing rules: tell both, end the chat. */
@@ -91,9 +87,39 @@ export class ChatRelay {
     this.#finish(EXIT.FAILURE, new Map([...this.#parties.keys()].map((id) => [id, notice])));
   }
 
+  /** Queues a console line; a burst of lines goes out in one write. */
+  #print(line: string): void {
+    this.#output.push(line);
+    if (this.#output.length === 1) process.nextTick(() => this.#flush());
+  }
+
+  #flush(): void {
+    if (this.#output.length === 0) return;
+    const text = `${this.#output.join('\n')}\n`;
+    this.#output = [];
+    if (!print.raw(text) && !this.#over) this.#holdUntilDrained([...this.#parties.keys()], process.stdout);
+  }
+
+  /** Pauses the clients in `ids` until `stream` drains. */
+  #holdUntilDrained(ids: readonly ClientId[], stream: NodeJS.WritableStream): void {
+    for (const id of ids) {
+      const holds = this.#holds.get(id) ?? 0;
+      this.#holds.set(id, holds + 1);
+      if (holds === 0) this.#party(id).socket.pause();
+    }
+    stream.once('drain', () => {
+      for (const id of ids) {
+        const holds = (this.#holds.get(id) ?? 1) - 1;
+        this.#holds.set(id, holds);
+        if (holds === 0 && !this.#over) this.#party(id).socket.resume();
+      }
+    });
+  }
+
   /** Ends the chat: last words (an `Error:` line) where given, then close both. */
   #finish(exitCode: number, notices: ReadonlyMap<ClientId, string>): void {
     this.#over = true;
+    this.#flush();
     for (const party of this.#parties.values()) {
       const notice = notices.get(party.id);
       party.socket.resume(); // a paused socket would never see its peer's FIN

@@ -5,7 +5,7 @@
 import type { Child } from './process.js';
 import { startProxy } from './proxy.js';
 import type { Scene } from './scene.js';
-import { startClient, startServer, type RunningServer, type Target } from './target.js';
+import { chatTarget, startClient, startServer, type RunningServer, type Target } from './target.js';
 
 /** The names each client sends. */
 export interface Names {
@@ -65,5 +65,27 @@ export async function runConnectFirstGreetSecond(scene: Scene, target: Target, n
   await server.child.waitForLine(greetingPrinted('Y', names.Y));
   held.release();
   await Promise.all([x.waitForExit(), y.waitForExit(), server.child.waitForExit()]);
+  return { server, x, y };
+}
+
+/** A chat whose acknowledgment exchange is done: both clients are reading input. */
+export type Chat = Exchange;
+
+/**
+ * Starts the target's chat programs, X greeting first, and waits until both
+ * clients have printed the acknowledgment, i.e. the chat is open.
+ *
+ * @example
+ * const { x, y } = await openChat(scene, referenceTarget(), { X: 'Alice', Y: 'Bob' });
+ * x.write('hello\n');
+ */
+export async function openChat(scene: Scene, target: Target, names: Names): Promise<Chat> {
+  const chat = chatTarget(target);
+  const server = await startServer(scene, chat);
+  const x = startClient(scene, chat, server, { id: 'X', name: names.X });
+  await server.child.waitForLine(greetingPrinted('X', names.X));
+  const y = startClient(scene, chat, server, { id: 'Y', name: names.Y });
+  const ack = { contains: `X: ${names.X} received before Y: ${names.Y}` };
+  await Promise.all([x.waitForLine(ack), y.waitForLine(ack)]);
   return { server, x, y };
 }

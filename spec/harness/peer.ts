@@ -3,6 +3,7 @@
  * byte, and a fake server that a real client connects to. They test one
  * program alone, with exact control over what it is sent.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import net, { type Socket } from 'node:net';
 import type { Resource, Scene } from './scene.js';
@@ -16,6 +17,7 @@ export class Peer implements Resource {
   readonly #scene: Scene;
   readonly #updates = new EventEmitter();
   #received = Buffer.alloc(0);
+  #digest: { hash: Hash; bytes: number } | undefined;
   #ended = false;
   #closed = false;
   #error: string | undefined;
@@ -26,7 +28,12 @@ export class Peer implements Resource {
     this.#socket = socket;
     this.#updates.setMaxListeners(0);
     socket.on('data', (chunk: Buffer) => {
-      this.#received = Buffer.concat([this.#received, chunk]);
+      if (this.#digest) {
+        this.#digest.hash.update(chunk);
+        this.#digest.bytes += chunk.length;
+      } else {
+        this.#received = Buffer.concat([this.#received, chunk]);
+      }
       this.#updates.emit('update');
     });
     socket.on('end', () => {
@@ -93,6 +100,42 @@ export class Peer implements Resource {
     });
   }
 
+  /**
+   * From now on, bytes received are counted and hashed (SHA-1) instead of
+   * kept, so a test can receive gigabytes and still check every byte.
+   */
+  digestFromHere(): void {
+    this.#digest = { hash: createHash('sha1'), bytes: 0 };
+  }
+
+  /** Waits until `bytes` bytes have been digested; returns their SHA-1 in hex. */
+  async waitForDigest(bytes: number, timeoutMs?: number): Promise<string> {
+    await waitUntil({
+      emitter: this.#updates,
+      done: () => (this.#digest?.bytes ?? 0) >= bytes || this.#closed,
+      what: `${this.label} to receive ${bytes} bytes (has ${this.#digest?.bytes ?? 0})`,
+      context: () => this.#scene.transcript(),
+      error: new Error('waitForDigest'),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    return this.#digest?.hash.copy().digest('hex') ?? '';
+  }
+
+  /** Stops reading (the kernel buffers fill, then the sender is held back). */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  /** Reads again after {@link pause}. */
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  /** The underlying socket, for tests that must write with backpressure themselves. */
+  get socket(): Socket {
+    return this.#socket;
+  }
+
   /** Half-closes: no more bytes from this side, but keeps reading. */
   end(): void {
     this.#socket.end();
@@ -106,7 +149,8 @@ export class Peer implements Resource {
   transcript(): string {
     const state = this.#closed ? 'closed' : this.#ended ? 'peer ended' : 'open';
     const error = this.#error ? `, error ${this.#error}` : '';
-    return [`── ${this.label} (${state}${error})`, quoteBlock('received:', this.text())].join('\n');
+    const digested = this.#digest ? `, ${this.#digest.bytes} bytes digested` : '';
+    return [`── ${this.label} (${state}${error}${digested})`, quoteBlock('received:', this.text())].join('\n');
   }
 
   async dispose(): Promise<void> {

@@ -25,6 +25,11 @@ export interface LaunchOptions {
   readonly cwd: string;
   /** Added to the inherited environment. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Keep only the last this-many characters of each stream, for programs
+   * that print far more than a test reads (a relay of a gigabyte, say).
+   */
+  readonly outputLimit?: number;
 }
 
 /** What to match in a line: the whole line exactly, a substring, or a pattern. */
@@ -77,7 +82,9 @@ export class Child implements Resource {
     for (const name of ['stdout', 'stderr'] as const) {
       this.#child[name]?.setEncoding('utf8');
       this.#child[name]?.on('data', (text: string) => {
-        this.#output[name] += text;
+        const output = this.#output[name] + text;
+        const limit = options.outputLimit;
+        this.#output[name] = limit !== undefined && output.length > limit ? output.slice(-limit) : output;
         this.#updates.emit('update');
       });
     }

@@ -31,6 +31,12 @@ export interface ServerDescription extends ProgramDescription {
   readonly ready: string;
 }
 
+/** How to start the programs for the chat (extra credit), when the target has one. */
+export interface ChatDescription {
+  readonly server: ProgramDescription;
+  readonly client: ProgramDescription;
+}
+
 /** An implementation under test, as read from a target JSON file. */
 export interface Target {
   readonly name: string;
@@ -40,6 +46,8 @@ export interface Target {
   readonly env: Readonly<Record<string, string>>;
   readonly server: ServerDescription;
   readonly client: ProgramDescription;
+  /** Present when the target implements the chat. */
+  readonly chat?: ChatDescription;
 }
 
 /** Where the harness failed, as opposed to the program under test. */
@@ -87,6 +95,17 @@ export function loadTarget(path: string): Target {
     env: (raw.env as Record<string, string> | undefined) ?? {},
     server,
     client,
+    ...(raw.chat ? { chat: raw.chat as ChatDescription } : {}),
+  };
+}
+
+/** The target with its chat programs in place of the part-1 ones. */
+export function chatTarget(target: Target): Target {
+  if (!target.chat) throw new HarnessError(`${target.name} describes no chat programs ("chat" in its JSON)`);
+  return {
+    ...target,
+    server: { ...target.server, argv: target.chat.server.argv },
+    client: target.chat.client,
   };
 }
 
@@ -121,7 +140,11 @@ const PORT_TRIES = 5;
  * `free`, a port taken between choosing and binding is retried: that race is
  * the harness's problem, never the program's.
  */
-export async function startServer(scene: Scene, target: Target, label = 'server'): Promise<RunningServer> {
+export async function startServer(
+  scene: Scene,
+  target: Target,
+  { label = 'server', outputLimit }: { label?: string; outputLimit?: number } = {},
+): Promise<RunningServer> {
   const ready = new RegExp(target.server.ready);
   for (let attempt = 1; attempt <= PORT_TRIES; attempt += 1) {
     const mode = target.server.port;
@@ -131,6 +154,7 @@ export async function startServer(scene: Scene, target: Target, label = 'server'
       argv: expandArgv(target.server.argv, { host: target.host, port: String(port) }),
       cwd: target.cwd,
       env: target.env,
+      ...(outputLimit === undefined ? {} : { outputLimit }),
     });
     try {
       const line = await child.waitForLine(ready);

@@ -1,0 +1,81 @@
+// Backpressure in the chat relay: 1 GiB pushed from X toward a Y that reads
+// nothing must not grow the server's memory, and once Y reads again every
+// byte arrives, in order.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import { expect, test } from 'vitest';
+import { connectAndSend, type Peer } from './harness/peer.js';
+import { chatTarget, referenceTarget, startServer } from './harness/target.js';
+import { useScene } from './harness/vitest.js';
+
+const MiB = 1024 * 1024;
+const TOTAL_CHUNKS = 1024; // 1 GiB in chunks of 1 MiB
+const LINE = 1024; // bytes per line, newline included
+const RSS_LIMIT_MB = 100;
+// Deliberate gap, where time is the thing under test: X counts as stalled once
+// its socket has not drained for this long while Y reads nothing.
+const STALL_MS = 1000;
+
+/** Chunk `index` of the stream: 1024 lines, each numbered, padded to 1 KiB. */
+function chunk(index: number): Buffer {
+  const bytes = Buffer.alloc(MiB, '.');
+  for (let line = 0; line < MiB / LINE; line += 1) {
+    bytes.write(`${index}:${line}:`, line * LINE, 'latin1');
+    bytes[line * LINE + LINE - 1] = 0x0a;
+  }
+  return bytes;
+}
+
+/** The kB figure of a line in /proc/<pid>/status, in MB. */
+function statusMB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]) / 1024;
+}
+
+/** Pushes the whole stream through `x`, honouring backpressure; reports when it stalls. */
+async function push(x: Peer, hash: ReturnType<typeof createHash>, onStall: () => void): Promise<void> {
+  let stalled = false;
+  for (let index = 0; index < TOTAL_CHUNKS; index += 1) {
+    const bytes = chunk(index);
+    hash.update(bytes);
+    if (x.socket.write(bytes)) continue;
+    const drained = once(x.socket, 'drain');
+    if (!stalled && (await Promise.race([drained.then(() => true), delay(STALL_MS).then(() => false)])) === false) {
+      stalled = true;
+      onStall();
+    }
+    await drained;
+  }
+}
+
+test('1 GiB toward a client that reads nothing keeps the server under 100 MB, and all of it arrives later', async () => {
+  const scene = useScene();
+  const server = await startServer(scene, chatTarget(referenceTarget()), { outputLimit: 64 * 1024 });
+  const x = await connectAndSend(scene, server, 'raw X', 'Client X: Alice\n');
+  await server.child.waitForLine('Received: Client X: Alice');
+  const y = await connectAndSend(scene, server, 'raw Y', 'Client Y: Bob\n');
+  await Promise.all([x.waitForLine(/received before/), y.waitForLine(/received before/)]);
+  y.digestFromHere();
+  y.pause();
+
+  const pid = server.child.pid as number;
+  const sent = createHash('sha1');
+  let atStall: { rssMB: number } | undefined;
+  const pushing = push(x, sent, () => {
+    atStall = { rssMB: statusMB(pid, 'VmRSS') };
+    y.resume();
+  });
+  await pushing.catch((error: Error) => {
+    throw new Error(`X could not push: ${error.message}\n\n${scene.transcript()}`);
+  });
+  if (atStall === undefined) y.resume(); // X was never held back: let the check below say so
+  const received = await y.waitForDigest(TOTAL_CHUNKS * MiB, 120_000);
+
+  expect(atStall, 'X was never held back while Y read nothing').toBeDefined();
+  expect(atStall?.rssMB).toBeLessThan(RSS_LIMIT_MB);
+  expect(statusMB(pid, 'VmHWM')).toBeLessThan(RSS_LIMIT_MB); // the peak over the whole gigabyte
+  expect(received).toBe(sent.digest('hex'));
+}, 180_000);

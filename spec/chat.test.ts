@@ -1,0 +1,207 @@
+// The chat (extra credit): relay both ways, Bye, end of input, departures and
+// interruptions, line limits. Clients are the reference, fed through stdin.
+import { describe, expect, test } from 'vitest';
+import { openChat, type Chat } from './harness/exchange.js';
+import { connectAndSend } from './harness/peer.js';
+import type { Child } from './harness/process.js';
+import { chatTarget, referenceTarget, startServer } from './harness/target.js';
+import { useScene } from './harness/vitest.js';
+
+const NAMES = { X: 'Alice', Y: 'Bob' } as const;
+const ACK = 'X: Alice received before Y: Bob';
+const OPENING = {
+  server: ['Received: Client X: Alice', 'Received: Client Y: Bob', `Sent: ${ACK}`, 'Sent acknowledgment to both X and Y'],
+  X: ['Sent: Client X: Alice', `Received: ${ACK}`],
+  Y: ['Sent: Client Y: Bob', `Received: ${ACK}`],
+};
+
+/** The chat part of each program's stdout (after the acknowledgment lines). */
+function chatLines({ server, x, y }: Chat): { server: string[]; X: string[]; Y: string[] } {
+  return { server: server.child.lines().slice(5), X: x.lines().slice(2), Y: y.lines().slice(2) };
+}
+
+/** Waits for all three programs to exit; returns their exit codes. */
+async function exits({ server, x, y }: Chat): Promise<{ server: number | null; X: number | null; Y: number | null }> {
+  const [s, cx, cy] = await Promise.all([server.child.waitForExit(), x.waitForExit(), y.waitForExit()]);
+  return { server: s.code, X: cx.code, Y: cy.code };
+}
+
+function client(chat: Chat, id: 'X' | 'Y'): Child {
+  return id === 'X' ? chat.x : chat.y;
+}
+
+describe('relay', () => {
+  test.each([
+    ['X', 'Y'],
+    ['Y', 'X'],
+  ] as const)('a line from %s reaches %s, and all three consoles show it labelled, once', async (from, to) => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    client(chat, from).write('hello there\n');
+    await client(chat, to).waitForLine(`${from}: hello there`);
+    client(chat, from).write('Bye\n');
+    expect(await exits(chat)).toEqual({ server: 0, X: 0, Y: 0 });
+    const expected = [`${from}: hello there`, `${from}: Bye`];
+    expect(chatLines(chat)).toEqual({ server: expected, X: expected, Y: expected });
+    expect(chat.server.child.lines().slice(1, 5)).toEqual(OPENING.server);
+  });
+
+  test('both clients typing at once each get the other\'s lines, in order, and never their own back', async () => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    chat.x.write('x1\nx2\nx3\n');
+    chat.y.write('y1\ny2\ny3\n');
+    await Promise.all([chat.y.waitForLine('X: x3'), chat.x.waitForLine('Y: y3')]);
+    chat.x.write('Bye\n');
+    await exits(chat);
+    const { X, Y } = chatLines(chat);
+    const fromX = ['X: x1', 'X: x2', 'X: x3'];
+    const fromY = ['Y: y1', 'Y: y2', 'Y: y3'];
+    expect({
+      xSeesY: X.filter((line) => line.startsWith('Y: ')),
+      ySeesX: Y.filter((line) => line.startsWith('X: ')).slice(0, 3),
+      xOwn: X.filter((line) => line.startsWith('X: ')),
+      yOwn: Y.filter((line) => line.startsWith('Y: ')),
+    }).toEqual({ xSeesY: fromY, ySeesX: fromX, xOwn: [...fromX, 'X: Bye'], yOwn: fromY });
+  });
+
+  test('10,000 lines each way at the same time all arrive once and in order', async () => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    const count = 10_000;
+    const numbered = (id: string) => Array.from({ length: count }, (_, i) => `${id}-${i + 1}`);
+    chat.x.write(`${numbered('x').join('\n')}\n`);
+    chat.y.write(`${numbered('y').join('\n')}\n`);
+    await Promise.all([chat.y.waitForLine(`X: x-${count}`), chat.x.waitForLine(`Y: y-${count}`)]);
+    chat.x.endInput();
+    expect(await exits(chat)).toEqual({ server: 0, X: 0, Y: 0 });
+    const received = (child: Child, from: string) =>
+      child.lines().filter((line) => line.startsWith(`${from}: `) && line !== `${from}: Bye`).map((line) => line.slice(3));
+    expect({ atX: received(chat.x, 'Y'), atY: received(chat.y, 'X') }).toEqual({ atX: numbered('y'), atY: numbered('x') });
+  });
+
+  test('lines a client sends before the chat opens are relayed once it opens, in order', async () => {
+    const scene = useScene();
+    const server = await startServer(scene, chatTarget(referenceTarget()));
+    const x = await connectAndSend(scene, server, 'raw X', 'Client X: Alice\nearly one\nearly two\n');
+    await server.child.waitForLine('Received: Client X: Alice');
+    const y = await connectAndSend(scene, server, 'raw Y', 'Client Y: Bob\n');
+    await y.waitForLine('early two');
+    expect({ y: y.lines(), x: x.lines() }).toEqual({ y: [ACK, 'early one', 'early two'], x: [ACK] });
+  });
+});
+
+describe('line length', () => {
+  test('a line of exactly 1024 bytes is relayed intact', async () => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    const line = `${'é'.repeat(500)}${'x'.repeat(24)}`; // 1000 + 24 bytes
+    chat.x.write(`${line}\n`);
+    await chat.y.waitForLine(`X: ${line}`);
+  });
+
+  test('a line one byte over is not sent by the client, which says so and goes on', async () => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    chat.x.write(`${'x'.repeat(1025)}\nstill here\n`);
+    await chat.y.waitForLine('X: still here');
+    expect({ stderr: chat.x.lines('stderr'), atY: chatLines(chat).Y }).toEqual({
+      stderr: ['Error: the line is 1025 bytes long; the limit is 1024; it was not sent'],
+      atY: ['X: still here'],
+    });
+  });
+
+  test('a raw client sending a line one byte over ends the chat for both, with a reason each', async () => {
+    const scene = useScene();
+    const server = await startServer(scene, chatTarget(referenceTarget()));
+    const x = await connectAndSend(scene, server, 'raw X', 'Client X: Alice\n');
+    await server.child.waitForLine('Received: Client X: Alice');
+    const y = await connectAndSend(scene, server, 'raw Y', 'Client Y: Bob\n');
+    await x.waitForLine(ACK);
+    await x.send(`${'x'.repeat(1025)}\n`);
+    await Promise.all([x.waitForEnd(), y.waitForEnd()]);
+    expect({ x: x.lines(), y: y.lines(), exit: (await server.child.waitForExit()).code }).toEqual({
+      x: [ACK, 'Error: the line is longer than 1024 bytes; send shorter lines ending in a newline'],
+      y: [ACK, 'Error: client X sent an invalid line; the chat is over'],
+      exit: 1,
+    });
+  });
+});
+
+describe('Bye', () => {
+  test.each(['X', 'Y'] as const)('Bye from %s is relayed, printed everywhere, and everyone exits 0', async (from) => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    client(chat, from).write('Bye\n');
+    expect(await exits(chat)).toEqual({ server: 0, X: 0, Y: 0 });
+    const bye = [`${from}: Bye`];
+    expect(chatLines(chat)).toEqual({ server: bye, X: bye, Y: bye });
+  });
+
+  test.each(['bye', ' BYE ', 'bYe'])('%j also ends the chat (whole line, any case, spaces ignored)', async (line) => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    chat.y.write(`${line}\n`);
+    expect(await exits(chat)).toEqual({ server: 0, X: 0, Y: 0 });
+  });
+
+  test.each(['bye for now', 'Goodbye', 'Bye!', 'I said bye'])('%j is an ordinary message', async (line) => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    chat.x.write(`${line}\nafter it\n`);
+    await chat.y.waitForLine('X: after it');
+    expect(chatLines(chat).Y).toEqual([`X: ${line}`, 'X: after it']);
+  });
+
+  test('the end of a client\'s input counts as its Bye', async () => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    chat.y.endInput();
+    expect(await exits(chat)).toEqual({ server: 0, X: 0, Y: 0 });
+    expect(chatLines(chat)).toEqual({ server: ['Y: Bye'], X: ['Y: Bye'], Y: ['Y: Bye'] });
+  });
+
+  test('empty lines are not sent', async () => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    chat.x.write('\n   \nreal\n');
+    await chat.y.waitForLine('X: real');
+    expect(chatLines(chat).Y).toEqual(['X: real']);
+  });
+});
+
+describe('departures and interruptions', () => {
+  test('a client killed mid-chat: the other is told in one line, and both it and the server exit 1', async () => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    chat.x.signal('SIGKILL');
+    expect(await exits(chat)).toEqual({ server: 1, X: null, Y: 1 });
+    expect({ y: chat.y.lines('stderr'), server: chat.server.child.lines('stderr') }).toEqual({
+      y: ['Error: client X left without saying Bye; the chat is over'],
+      server: ['Client X disconnected without saying Bye; closing the chat'],
+    });
+  });
+
+  test('the server killed mid-chat: each client says so in one line and exits 1', async () => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    chat.server.child.signal('SIGKILL');
+    const [x, y] = await Promise.all([chat.x.waitForExit(), chat.y.waitForExit()]);
+    expect([x.code, y.code]).toEqual([1, 1]);
+    for (const child of [chat.x, chat.y]) {
+      expect(child.lines('stderr')).toEqual([
+        expect.stringMatching(/^Error: the (server closed the connection|connection to the server was lost) during the chat/),
+      ]);
+    }
+  });
+
+  test.each(['SIGINT', 'SIGTERM'] as const)('%s to the server mid-chat: both clients are told, everyone exits 1', async (signal) => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    chat.server.child.signal(signal);
+    expect(await exits(chat)).toEqual({ server: 1, X: 1, Y: 1 });
+    expect({
+      server: chat.server.child.lines('stderr'),
+      x: chat.x.lines('stderr'),
+      y: chat.y.lines('stderr'),
+    }).toEqual({
+      server: [`Interrupted by ${signal} during the chat; telling both clients`],
+      x: ['Error: the server was stopped'],
+      y: ['Error: the server was stopped'],
+    });
+  });
+
+  test('SIGINT to a client mid-chat makes it say Bye, and everyone exits 0', async () => {
+    const chat = await openChat(useScene(), referenceTarget(), NAMES);
+    chat.x.signal('SIGINT');
+    expect(await exits(chat)).toEqual({ server: 0, X: 0, Y: 0 });
+    expect(chatLines(chat)).toEqual({ server: ['X: Bye'], X: ['X: Bye'], Y: ['X: Bye'] });
+  });
+});
