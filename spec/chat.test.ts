@@ -2,9 +2,9 @@
 // interruptions, line limits. Clients are the reference, fed through stdin.
 import { describe, expect, test } from 'vitest';
 import { openChat, type Chat } from './harness/exchange.js';
-import { connectAndSend } from './harness/peer.js';
+import { connectAndSend, startFakeServer } from './harness/peer.js';
 import type { Child } from './harness/process.js';
-import { chatTarget, referenceTarget, startServer } from './harness/target.js';
+import { chatTarget, referenceTarget, startClient, startServer } from './harness/target.js';
 import { useScene } from './harness/vitest.js';
 
 const NAMES = { X: 'Alice', Y: 'Bob' } as const;
@@ -203,5 +203,49 @@ describe('departures and interruptions', () => {
     chat.x.signal('SIGINT');
     expect(await exits(chat)).toEqual({ server: 0, X: 0, Y: 0 });
     expect(chatLines(chat)).toEqual({ server: ['X: Bye'], X: ['X: Bye'], Y: ['X: Bye'] });
+  });
+});
+
+describe('the chat client against a scripted server', () => {
+  /** Chat client X, acknowledged by a fake server; returns both ends. */
+  async function acknowledgedClient() {
+    const scene = useScene();
+    const fake = await startFakeServer(scene);
+    const x = startClient(scene, chatTarget(referenceTarget()), fake, { id: 'X', name: 'Alice' });
+    const server = await fake.waitForPeer();
+    await server.waitForLine('Client X: Alice');
+    await server.send(`${ACK}\n`);
+    await x.waitForLine(`Received: ${ACK}`);
+    return { x, server };
+  }
+
+  test('a notice from the server goes to stderr, and the chat goes on', async () => {
+    const { x, server } = await acknowledgedClient();
+    await server.send('Error: something odd\nY: still chatting\n');
+    await x.waitForLine('Y: Y: still chatting');
+    expect(x.lines('stderr')).toEqual(['Error: something odd']);
+  });
+
+  test('a line that is not UTF-8 ends the client with one line and exit 1', async () => {
+    const { x, server } = await acknowledgedClient();
+    await server.send(Buffer.from([0xff, 0x0a]));
+    expect(await x.waitForExit()).toEqual({ code: 1, signal: null });
+    expect(x.lines('stderr')).toEqual([
+      'Error: the server sent an unreadable line: the line is not valid UTF-8; send UTF-8 text',
+    ]);
+  });
+
+  test('a server that closes without a Bye or a notice: the client says so and exits 1', async () => {
+    const { x, server } = await acknowledgedClient();
+    server.end();
+    expect(await x.waitForExit()).toEqual({ code: 1, signal: null });
+    expect(x.lines('stderr')).toEqual(['Error: the server closed the connection during the chat']);
+  });
+
+  test('a reset during the chat: the client says the connection was lost and exits 1', async () => {
+    const { x, server } = await acknowledgedClient();
+    server.reset();
+    expect(await x.waitForExit()).toEqual({ code: 1, signal: null });
+    expect(x.lines('stderr')).toEqual(['Error: the connection to the server was lost during the chat (ECONNRESET)']);
   });
 });

@@ -109,6 +109,18 @@ describe('a reply that is not a valid acknowledgment', () => {
   });
 });
 
+describe('an unreadable reply', () => {
+  test('bytes that are not UTF-8 make the client exit 1 with one line', async () => {
+    const { client, server } = await greeted(useScene());
+    await server.send(Buffer.from([0x58, 0xff, 0x0a]));
+    expect(await outcome(client)).toEqual({
+      exit: { code: 1, signal: null },
+      stdout: SENT,
+      stderr: "Error: the server's reply is unreadable: the line is not valid UTF-8; send UTF-8 text\n",
+    });
+  });
+});
+
 describe('no reply at all', () => {
   test('the fake server closing without a reply makes the client exit 1 with one line', async () => {
     const { fake, client, server } = await greeted(useScene());
