@@ -65,7 +65,8 @@ const CR = 0x0d;
  */
 export class LineDecoder {
   readonly #maxLineBytes: number;
-  readonly #utf8 = new TextDecoder('utf-8', { fatal: true });
+  // ignoreBOM: a U+FEFF is kept as a character, the same whether lines are decoded together or apart.
+  readonly #utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #failed = false;
@@ -80,10 +81,17 @@ export class LineDecoder {
     if (this.#failed) return { lines };
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
-    for (let newline = bytes.indexOf(LF); newline !== -1; newline = bytes.indexOf(LF, start)) {
-      const error = this.#take(bytes.subarray(start, newline), lines);
+    const first = bytes.indexOf(LF);
+    if (first !== -1 && this.#pendingBytes > 0) {
+      const error = this.#take(bytes.subarray(0, first), lines); // completes the line held from before
       if (error) return { lines, error };
-      start = newline + 1;
+      start = first + 1;
+    }
+    const last = bytes.lastIndexOf(LF);
+    if (last >= start) {
+      const error = this.#takeAll(bytes.subarray(start, last), lines);
+      if (error) return { lines, error };
+      start = last + 1;
     }
     const rest = bytes.subarray(start);
     // One byte of slack: the line may still end in "\r\n".
@@ -104,6 +112,41 @@ export class LineDecoder {
     const error = this.#take(Buffer.alloc(0), lines);
     this.#failed = true;
     return error ? { lines, error } : { lines };
+  }
+
+  /**
+   * Takes the complete lines in `region` (newline-separated, none pending).
+   * Usually one decode for the lot, since UTF-8 never hides a newline inside
+   * a character; line by line only when something is wrong, so that the
+   * lines before a bad one still count.
+   */
+  #takeAll(region: Buffer, lines: string[]): AppError | undefined {
+    if (this.#allFit(region)) {
+      try {
+        for (const line of this.#utf8.decode(region).split('\n')) lines.push(line.endsWith('\r') ? line.slice(0, -1) : line);
+        return undefined;
+      } catch {
+        // invalid UTF-8 somewhere: find the line below
+      }
+    }
+    for (let from = 0; ; ) {
+      const newline = region.indexOf(LF, from);
+      const error = this.#take(region.subarray(from, newline === -1 ? region.length : newline), lines);
+      if (error || newline === -1) return error;
+      from = newline + 1;
+    }
+  }
+
+  /** Whether every line of `region` is within the limit (a final \r not counted). */
+  #allFit(region: Buffer): boolean {
+    for (let from = 0; ; ) {
+      const newline = region.indexOf(LF, from);
+      const end = newline === -1 ? region.length : newline;
+      const length = end > from && region[end - 1] === CR ? end - from - 1 : end - from;
+      if (length > this.#maxLineBytes) return false;
+      if (newline === -1) return true;
+      from = newline + 1;
+    }
   }
 
   /** Completes the pending line with `tail`, checks it, and appends it to `lines`. */
@@ -219,6 +262,8 @@ export function isBye(line: string): boolean {
 // C0 controls, DEL and C1 controls: the bytes a terminal may act on.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * Makes peer-supplied text safe to print: every control character becomes a
@@ -229,5 +274,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
  * neutralize('Eve\u001b[2J'); // 'Eve\\x1b[2J'
  */
 export function neutralize(text: string): string {
+  // Most lines have nothing to replace; testing first skips the costly replace.
+  if (!HAS_CONTROL.test(text)) return text;
   return text.replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

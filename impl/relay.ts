@@ -32,9 +32,17 @@ export interface RelayParty {
 export class ChatRelay {
   readonly #parties: ReadonlyMap<ClientId, RelayParty>;
   readonly #onOver: (exitCode: number) => void;
+  /** Lines waiting to go to each client, and to the console: written once per burst. */
+  readonly #outgoing = new Map<ClientId, string[]>([
+    ['X', []],
+    ['Y', []],
+  ]);
+  #console: string[] = [];
+  #flushScheduled = false;
   /** Per client, how many streams it waits on to drain before it may send again. */
   readonly #holds = new Map<ClientId, number>();
-  #output: string[] = [];
+  /** Streams with a 'drain' listener of ours already: one listener each, however many lines. */
+  readonly #awaitingDrain = new Set<NodeJS.WritableStream>();
   #over = false;
 
   constructor(parties: readonly [RelayParty, RelayParty], onOver: (exitCode: number) => void) {
@@ -47,17 +55,24 @@ export class ChatRelay {
     return this.#over;
   }
 
-  /** A line from `from`: relay it, print it, and end the chat on Bye. */
+  /**
+   * A line from `from`: relay it, print it, and end the chat on Bye. The
+   * lines of one burst (one read from the socket) leave in one write per
+   * destination, at the end of the current tick: a system call per line would
+   * cost far more than the relaying itself.
+   */
   line(from: ClientId, line: string): void {
     if (this.#over) return;
-    const receiver = this.#other(from);
-    const flushed = receiver.socket.write(`${line}\n`);
-    this.#print(`${from}: ${neutralize(line)}`);
+    this.#outgoing.get(this.#other(from).id)?.push(line);
+    this.#console.push(`${from}: ${neutralize(line)}`);
     if (isBye(line)) {
       this.#finish(EXIT.OK, new Map());
       return;
     }
-    if (!flushed) this.#holdUntilDrained([from], receiver.socket);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      process.nextTick(() => this.#flush());
+    }
   }
 
   /** `from` sent bytes that break the framing rules: tell both, end the chat. */
@@ -87,27 +102,34 @@ export class ChatRelay {
     this.#finish(EXIT.FAILURE, new Map([...this.#parties.keys()].map((id) => [id, notice])));
   }
 
-  /** Queues a console line; a burst of lines goes out in one write. */
-  #print(line: string): void {
-    this.#output.push(line);
-    if (this.#output.length === 1) process.nextTick(() => this.#flush());
-  }
-
+  /** Writes what the burst queued; a destination that is behind holds back whoever feeds it. */
   #flush(): void {
-    if (this.#output.length === 0) return;
-    const text = `${this.#output.join('\n')}\n`;
-    this.#output = [];
-    if (!print.raw(text) && !this.#over) this.#holdUntilDrained([...this.#parties.keys()], process.stdout);
+    this.#flushScheduled = false;
+    for (const [id, lines] of this.#outgoing) {
+      if (lines.length === 0) continue;
+      const receiver = this.#party(id);
+      const flushed = receiver.socket.write(`${lines.join('\n')}\n`);
+      this.#outgoing.set(id, []);
+      if (!flushed && !this.#over) this.#holdUntilDrained([this.#other(id).id], receiver.socket);
+    }
+    if (this.#console.length > 0) {
+      const flushed = print.raw(`${this.#console.join('\n')}\n`);
+      this.#console = [];
+      if (!flushed && !this.#over) this.#holdUntilDrained([...this.#parties.keys()], process.stdout);
+    }
   }
 
   /** Pauses the clients in `ids` until `stream` drains. */
   #holdUntilDrained(ids: readonly ClientId[], stream: NodeJS.WritableStream): void {
+    if (this.#awaitingDrain.has(stream)) return;
+    this.#awaitingDrain.add(stream);
     for (const id of ids) {
       const holds = this.#holds.get(id) ?? 0;
       this.#holds.set(id, holds + 1);
       if (holds === 0) this.#party(id).socket.pause();
     }
     stream.once('drain', () => {
+      this.#awaitingDrain.delete(stream);
       for (const id of ids) {
         const holds = (this.#holds.get(id) ?? 1) - 1;
         this.#holds.set(id, holds);

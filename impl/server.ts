@@ -135,7 +135,9 @@ export function runServer(options: ServerOptions): void {
     const feed = ({ lines, error }: { lines: string[]; error?: AppError }): void => {
       for (const line of lines) {
         const client = self();
-        if (client) {
+        if (client && relay) {
+          relay.line(client.greeting.id, line); // the hot path of the chat: no closure per line
+        } else if (client) {
           const id = client.greeting.id;
           afterGreeting(client, (chat) => chat.line(id, line));
         } else if (role === undefined && ungreeted.has(socket)) {

@@ -99,6 +99,17 @@ describe('LineDecoder', () => {
     expect(result.error?.message).toBe('the line is longer than 4 bytes; send shorter lines ending in a newline');
   });
 
+  test('returns the lines before an invalid UTF-8 line in the same chunk', () => {
+    const chunk = Buffer.concat([Buffer.from('a\nb\n'), Buffer.from([0xff]), Buffer.from('\nc\n')]);
+    const result = new LineDecoder().push(chunk);
+    expect({ lines: result.lines, code: result.error?.code }).toEqual({ lines: ['a', 'b'], code: 'E_INVALID_UTF8' });
+  });
+
+  test('keeps a byte-order mark as a character, wherever the line falls in a chunk', () => {
+    const decoder = new LineDecoder();
+    expect(decoder.push(Buffer.from('\ufeffa\n\ufeffb\n')).lines).toEqual(['\ufeffa', '\ufeffb']);
+  });
+
   test('rejects invalid UTF-8', () => {
     const result = new LineDecoder().push(Buffer.from([0x43, 0xff, 0xfe, 0x0a]));
     expect(result.error).toBeInstanceOf(AppError);
