@@ -43,7 +43,8 @@ async function push(x: Peer, hash: ReturnType<typeof createHash>, onStall: () =>
     hash.update(bytes);
     if (x.socket.write(bytes)) continue;
     const drained = once(x.socket, 'drain');
-    if (!stalled && (await Promise.race([drained.then(() => true), delay(STALL_MS).then(() => false)])) === false) {
+    const gap = delay(STALL_MS).then(() => false); // deliberate gap: how long counts as stalled
+    if (!stalled && (await Promise.race([drained.then(() => true), gap])) === false) {
       stalled = true;
       onStall();
     }

@@ -180,7 +180,7 @@ export class Child implements Resource {
   async dispose(): Promise<void> {
     if (this.#exit !== undefined) return;
     this.#child.kill('SIGTERM');
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), STOP_GRACE_MS);
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), STOP_GRACE_MS); // guard: SIGTERM ignored
     await this.#closed;
     clearTimeout(timer);
   }
