@@ -43,10 +43,10 @@ async function push(x: Peer, hash: ReturnType<typeof createHash>, onStall: () =>
     hash.update(bytes);
     if (x.socket.write(bytes)) continue;
     const drained = once(x.socket, 'drain');
-    const gap = delay(STALL_MS).then(() => false); // deliberate gap: how long counts as stalled
-    if (!stalled && (await Promise.race([drained.then(() => true), gap])) === false) {
-      stalled = true;
-      onStall();
+    if (!stalled) {
+      const gap = delay(STALL_MS).then(() => false); // deliberate gap: how long counts as stalled
+      stalled = (await Promise.race([drained.then(() => true), gap])) === false;
+      if (stalled) onStall();
     }
     await drained;
   }
