@@ -83,7 +83,7 @@ describe('relay', () => {
     const x = await connectAndSend(scene, server, 'raw X', 'Client X: Alice\nearly one\nearly two\n');
     await server.child.waitForLine('Received: Client X: Alice');
     const y = await connectAndSend(scene, server, 'raw Y', 'Client Y: Bob\n');
-    await y.waitForLine('early two');
+    await Promise.all([y.waitForLine('early two'), x.waitForLine(ACK)]);
     expect({ y: y.lines(), x: x.lines() }).toEqual({ y: [ACK, 'early one', 'early two'], x: [ACK] });
   });
 });
