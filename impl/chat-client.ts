@@ -18,7 +18,7 @@ import { BYE, ERROR_PREFIX, isBye, MAX_LINE_BYTES, neutralize, type ClientId } f
 /** Where the chat reads and writes; the process's own streams by default. */
 export interface ChatStreams {
   readonly input: NodeJS.ReadableStream & { isTTY?: boolean };
-  readonly output: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly output: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
 /**
@@ -63,8 +63,10 @@ export class ClientChat {
       this.#show(() => printError(neutralize(line)));
       return;
     }
+    const bye = isBye(line);
+    if (bye) this.#bye = true; // before showing it: no prompt after the last line
     this.#show(() => print(`${this.#other}: ${neutralize(line)}`));
-    if (isBye(line)) this.#end();
+    if (bye) this.#input.close();
   }
 
   /** The server closed the connection: the chat is over. */
@@ -94,9 +96,10 @@ export class ClientChat {
 
   #typed(line: string): void {
     if (this.#terminal) {
-      // Replace the echoed "X> text" with the labelled line.
-      readline.moveCursor(this.#output, 0, -1);
-      readline.clearLine(this.#output, 0);
+      // Replace the echoed "X> text", however many rows it wrapped over, with the labelled line.
+      readline.moveCursor(this.#output, 0, -rowsOf(`${this.#input.getPrompt()}${line}`, this.#output));
+      readline.cursorTo(this.#output, 0);
+      readline.clearScreenDown(this.#output);
     }
     if (line.trim() === '') {
       if (this.#terminal) this.#input.prompt();
@@ -114,30 +117,31 @@ export class ClientChat {
   #say(line: string): void {
     if (this.#bye || this.#exiting) return;
     const flushed = this.#socket.write(`${line}\n`);
+    const bye = isBye(line);
+    if (bye) this.#bye = true; // before showing it: no prompt after the last line
     this.#show(() => print(`${this.#id}: ${neutralize(line)}`));
-    if (isBye(line)) this.#end();
+    if (bye) this.#input.close();
     else if (!flushed) {
       this.#input.pause(); // the server is not keeping up: stop reading the keyboard until it drains
       this.#socket.once('drain', () => this.#input.resume());
     }
   }
 
-  /** Someone said Bye: no more input; the server closes the connection next. */
-  #end(): void {
-    this.#bye = true;
-    this.#input.close();
-  }
-
-  /** Prints without garbling a half-typed line on a terminal. */
+  /**
+   * Prints without garbling a half-typed line on a terminal: clears the
+   * prompt and what was typed (all the rows it spans), prints, then redraws
+   * them below, cursor in place. After Bye there is no prompt to redraw.
+   */
   #show(printLine: () => void): void {
-    if (!this.#terminal || this.#bye) {
+    if (!this.#terminal) {
       printLine();
       return;
     }
-    readline.clearLine(this.#output, 0);
+    readline.moveCursor(this.#output, 0, -this.#input.getCursorPos().rows);
     readline.cursorTo(this.#output, 0);
+    readline.clearScreenDown(this.#output);
     printLine();
-    this.#input.prompt(true);
+    if (!this.#bye) this.#input.prompt(true);
   }
 
   #exit(code: number): never {
@@ -146,4 +150,13 @@ export class ClientChat {
     this.#socket.destroy();
     process.exit(code);
   }
+}
+
+/**
+ * How many terminal rows `text` takes, counting one column per character
+ * (wide characters such as CJK count as one: an approximation).
+ */
+function rowsOf(text: string, output: { columns?: number }): number {
+  const columns = output.columns ?? 80;
+  return Math.max(1, Math.ceil([...text].length / columns));
 }

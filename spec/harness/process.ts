@@ -212,7 +212,8 @@ export function launch(scene: Scene, options: LaunchOptions): Child {
   return scene.adopt(new Child(scene, options));
 }
 
-function childEnv(extra: Readonly<Record<string, string>> | undefined): NodeJS.ProcessEnv {
+/** The environment for a program the suite starts: no colour, and coverage into the suite's folder. */
+export function childEnv(extra: Readonly<Record<string, string>> | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   // Colour would only be stripped again; the programs under test must not depend on it.
   env.NO_COLOR = '1';
@@ -222,7 +223,8 @@ function childEnv(extra: Readonly<Record<string, string>> | undefined): NodeJS.P
   return env;
 }
 
-function recordPid(pid: number): void {
+/** Logs a pid in the suite's bookkeeping, so the end of the run checks it is gone. */
+export function recordPid(pid: number | undefined): void {
   const suiteDir = process.env[SUITE_DIR_ENV];
-  if (suiteDir) appendFileSync(join(suiteDir, 'pids'), `${pid}\n`);
+  if (suiteDir && pid !== undefined) appendFileSync(join(suiteDir, 'pids'), `${pid}\n`);
 }
