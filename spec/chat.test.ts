@@ -171,6 +171,22 @@ describe('departures and interruptions', () => {
     });
   });
 
+  test('a client whose connection is reset mid-chat: the other is told in one line, and the server exits 1', async () => {
+    const scene = useScene();
+    const server = await startServer(scene, chatTarget(referenceTarget()));
+    const x = await connectAndSend(scene, server, 'raw X', 'Client X: Alice\n');
+    await server.child.waitForLine('Received: Client X: Alice');
+    const y = await connectAndSend(scene, server, 'raw Y', 'Client Y: Bob\n');
+    await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK)]);
+    x.reset();
+    await y.waitForEnd();
+    expect({ y: y.lines(), exit: await server.child.waitForExit(), stderr: server.child.lines('stderr') }).toEqual({
+      y: [ACK, 'Error: client X left without saying Bye; the chat is over'],
+      exit: { code: 1, signal: null },
+      stderr: ['Client X disconnected without saying Bye; closing the chat'],
+    });
+  });
+
   test('the server killed mid-chat: each client says so in one line and exits 1', async () => {
     const chat = await openChat(useScene(), referenceTarget(), NAMES);
     chat.server.child.signal('SIGKILL');
