@@ -111,6 +111,29 @@ export function printError(line: string): void {
 }
 
 /**
+ * Where a program's console output goes: the process's own streams for the
+ * programs, a recording for in-process tests.
+ */
+export interface Output {
+  /** One line on the console (stdout). */
+  print(line: string): void;
+  /** Text as it is, on stdout; false when stdout is behind (see `stdout`'s 'drain'). */
+  write(text: string): boolean;
+  /** One line on stderr. */
+  printError(line: string): void;
+  /** Emits 'drain' when `write` may go on after returning false. */
+  readonly stdout: NodeJS.EventEmitter;
+}
+
+/** The process's own console. */
+export const processOutput: Output = {
+  print,
+  write: (text) => print.raw(text),
+  printError,
+  stdout: process.stdout,
+};
+
+/**
  * Ends the program because of `error`: one line on stderr, then the exit
  * code. An {@link AppError} keeps its own message and code; anything else is a
  * bug, reported on one line with exit code 1.

@@ -10,7 +10,7 @@
  * stdout is behind, both clients are paused.
  */
 import type { Socket } from 'node:net';
-import { print, printError } from './cli.js';
+import type { Output } from './cli.js';
 import { EXIT, type AppError } from './errors.js';
 import { ERROR_PREFIX, isBye, neutralize, type ClientId } from './protocol.js';
 import { closeGracefully } from './sockets.js';
@@ -26,12 +26,13 @@ export interface RelayParty {
  * and event of each client; `onOver` is called once with the exit code.
  *
  * @example
- * const relay = new ChatRelay([x, y], (code) => { process.exitCode = code; });
+ * const relay = new ChatRelay([x, y], processOutput, (code) => { process.exitCode = code; });
  * relay.line('X', 'hello'); // Y receives "hello", the server prints "X: hello"
  */
 export class ChatRelay {
   readonly #parties: ReadonlyMap<ClientId, RelayParty>;
   readonly #onOver: (exitCode: number) => void;
+  readonly #output: Output;
   /** Lines waiting to go to each client, and to the console: written once per burst. */
   readonly #outgoing = new Map<ClientId, string[]>([
     ['X', []],
@@ -42,11 +43,12 @@ export class ChatRelay {
   /** Per client, how many streams it waits on to drain before it may send again. */
   readonly #holds = new Map<ClientId, number>();
   /** Streams with a 'drain' listener of ours already: one listener each, however many lines. */
-  readonly #awaitingDrain = new Set<NodeJS.WritableStream>();
+  readonly #awaitingDrain = new Set<NodeJS.EventEmitter>();
   #over = false;
 
-  constructor(parties: readonly [RelayParty, RelayParty], onOver: (exitCode: number) => void) {
+  constructor(parties: readonly [RelayParty, RelayParty], output: Output, onOver: (exitCode: number) => void) {
     this.#parties = new Map(parties.map((party) => [party.id, party]));
+    this.#output = output;
     this.#onOver = onOver;
   }
 
@@ -78,7 +80,7 @@ export class ChatRelay {
   /** `from` sent bytes that break the framing rules: tell both, end the chat. */
   invalid(from: ClientId, error: AppError): void {
     if (this.#over) return;
-    printError(`Client ${from} sent an invalid line (${error.message}); closing the chat`);
+    this.#output.printError(`Client ${from} sent an invalid line (${error.message}); closing the chat`);
     this.#finish(
       EXIT.FAILURE,
       new Map([
@@ -91,7 +93,7 @@ export class ChatRelay {
   /** `from` closed or lost its connection without saying Bye. */
   left(from: ClientId): void {
     if (this.#over) return;
-    printError(`Client ${from} disconnected without saying Bye; closing the chat`);
+    this.#output.printError(`Client ${from} disconnected without saying Bye; closing the chat`);
     this.#finish(EXIT.FAILURE, new Map([[this.#other(from).id, `client ${from} left without saying Bye; the chat is over`]]));
   }
 
@@ -113,14 +115,14 @@ export class ChatRelay {
       if (!flushed && !this.#over) this.#holdUntilDrained([this.#other(id).id], receiver.socket);
     }
     if (this.#console.length > 0) {
-      const flushed = print.raw(`${this.#console.join('\n')}\n`);
+      const flushed = this.#output.write(`${this.#console.join('\n')}\n`);
       this.#console = [];
-      if (!flushed && !this.#over) this.#holdUntilDrained([...this.#parties.keys()], process.stdout);
+      if (!flushed && !this.#over) this.#holdUntilDrained([...this.#parties.keys()], this.#output.stdout);
     }
   }
 
   /** Pauses the clients in `ids` until `stream` drains. */
-  #holdUntilDrained(ids: readonly ClientId[], stream: NodeJS.WritableStream): void {
+  #holdUntilDrained(ids: readonly ClientId[], stream: NodeJS.EventEmitter): void {
     if (this.#awaitingDrain.has(stream)) return;
     this.#awaitingDrain.add(stream);
     for (const id of ids) {

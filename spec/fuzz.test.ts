@@ -1,0 +1,112 @@
+// Property-based: arbitrary bytes, cut arbitrarily, sent on other connections
+// before, between and after the valid greetings (and after X's own greeting)
+// never crash the server, never reach its console raw, and never keep the
+// valid pair from its acknowledgment. The server runs in-process
+// (impl/ack-server.ts), so a thousand cases take seconds, not minutes.
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import fc from 'fast-check';
+import { expect, test } from 'vitest';
+import { startAckServer } from '../impl/ack-server.js';
+import type { Output } from '../impl/cli.js';
+import { waitUntil } from './harness/wait.js';
+
+const RUNS = 1000;
+const ACK = 'X: Alice received before Y: Bob';
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** An Output that records every console line and emits 'update' on each. */
+class RecordingOutput extends EventEmitter implements Output {
+  readonly lines: string[] = [];
+  readonly stdout = new EventEmitter();
+  print(line: string): void {
+    this.lines.push(line);
+    this.emit('update');
+  }
+  write(text: string): boolean {
+    for (const line of text.split('\n').slice(0, -1)) this.print(line);
+    return true;
+  }
+  printError(line: string): void {
+    this.print(line);
+  }
+}
+
+/** A raw connection that sends `chunks` one write each, then half-closes or not. */
+interface Junk {
+  readonly when: 'before' | 'between' | 'after';
+  readonly chunks: Uint8Array[];
+  readonly end: boolean;
+}
+
+const bytes = fc.uint8Array({ maxLength: 64 });
+// Random bytes never spell a greeting in practice; the filter makes it certain.
+const junk: fc.Arbitrary<Junk> = fc
+  .record({
+    when: fc.constantFrom<Junk['when']>('before', 'between', 'after'),
+    chunks: fc.array(bytes, { minLength: 1, maxLength: 4 }),
+    end: fc.boolean(),
+  })
+  .filter(({ chunks }) => !Buffer.concat(chunks).includes('Client '));
+/** Cut points for a valid greeting: the same bytes, in arbitrary segments. */
+const cuts = fc.uniqueArray(fc.integer({ min: 1, max: 14 }), { maxLength: 4 }).map((points) => points.sort((a, b) => a - b));
+
+function cut(text: string, points: readonly number[]): Buffer[] {
+  const all = Buffer.from(text);
+  return [0, ...points].map((start, i) => all.subarray(start, points[i] ?? all.length)).filter((part) => part.length > 0);
+}
+
+/** Connects and sends `chunks`, one write each; resolves with the socket and everything it receives. */
+async function send(port: number, chunks: readonly Uint8Array[], end: boolean): Promise<{ socket: net.Socket; received: () => string }> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  let text = '';
+  socket.on('data', (data: Buffer) => {
+    text += data.toString('latin1');
+  });
+  socket.on('error', () => {}); // refused or reset: what the server does to junk is its business
+  await new Promise<void>((resolve) => {
+    socket.once('connect', resolve);
+    socket.once('error', () => resolve());
+  });
+  for (const chunk of chunks) if (!socket.destroyed) socket.write(chunk);
+  if (end && !socket.destroyed) socket.end();
+  return { socket, received: () => text };
+}
+
+test(`${RUNS} cases of arbitrary bytes around the valid greetings: no crash, no raw control character, the pair acknowledged`, async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(junk, { maxLength: 4 }), cuts, cuts, bytes, async (junks, xCuts, yCuts, xTail) => {
+      const output = new RecordingOutput();
+      const server = startAckServer({ host: '127.0.0.1', port: 0, chat: false }, output);
+      const { port } = await server.listening;
+      const sockets: net.Socket[] = [];
+      const sendJunk = async (when: Junk['when']) => {
+        for (const j of junks.filter((each) => each.when === when)) sockets.push((await send(port, j.chunks, j.end)).socket);
+      };
+      const arrived = (line: string) =>
+        waitUntil({
+          emitter: output,
+          done: () => output.lines.includes(line),
+          what: `the server to print ${JSON.stringify(line)}`,
+          context: () => output.lines.join('\n'),
+        });
+      try {
+        await sendJunk('before');
+        const x = await send(port, [...cut('Client X: Alice\n', xCuts), xTail], false);
+        await arrived('Received: Client X: Alice');
+        await sendJunk('between');
+        const y = await send(port, cut('Client Y: Bob\n', yCuts), false);
+        sockets.push(x.socket, y.socket);
+        await sendJunk('after');
+        expect(await server.closed).toBe(0);
+        expect([x.received(), y.received()]).toEqual([`${ACK}\n`, `${ACK}\n`]);
+        expect(output.lines.filter((line) => RAW_CONTROL.test(line))).toEqual([]);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        server.interrupt('SIGTERM'); // a no-op once closed; stops a failed case's server
+      }
+    }),
+    { numRuns: RUNS },
+  );
+}, 120_000);
