@@ -7,7 +7,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import net, { type Socket } from 'node:net';
 import type { Resource, Scene } from './scene.js';
-import { linesOf, quoteBlock } from './text.js';
+import { quoteBlock, splitLines } from './text.js';
 import { waitUntil } from './wait.js';
 
 /** One end of a raw TCP connection, scripted by a test. */
@@ -54,9 +54,9 @@ export class Peer implements Resource {
     return this.#received.toString('utf8');
   }
 
-  /** The complete lines received so far. */
+  /** The lines received so far, byte for byte (a peer's wire is not a console: nothing is stripped). */
   lines(): string[] {
-    return linesOf(this.text());
+    return splitLines(this.text());
   }
 
   /** Whether the other side has finished sending (FIN received). */

@@ -22,11 +22,16 @@ export function visible(text: string): string {
   return text === '' || text.endsWith('\n') ? shown : `${shown}[no newline at end]`;
 }
 
-/** The lines of `text` with ANSI escapes removed; no empty last line. */
-export function linesOf(text: string): string[] {
-  const lines = stripAnsi(text).split('\n');
+/** The lines of `text`, exactly as received; no empty last line. */
+export function splitLines(text: string): string[] {
+  const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
+}
+
+/** The lines of a program's console output, ANSI escapes removed; no empty last line. */
+export function linesOf(text: string): string[] {
+  return splitLines(stripAnsi(text));
 }
 
 /** Indents a block of output under a heading, or says it is empty. */
