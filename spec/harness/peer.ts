@@ -141,6 +141,11 @@ export class Peer implements Resource {
     this.#socket.end();
   }
 
+  /** Closes cleanly: FIN once everything written is sent, then nothing more in either direction. */
+  close(): void {
+    this.#socket.destroySoon();
+  }
+
   /** Resets the connection (TCP RST). */
   reset(): void {
     if (!this.#socket.destroyed) this.#socket.resetAndDestroy();

@@ -1,0 +1,207 @@
+// The fault matrix, client side: client X or Y is hit by a fault (clean close,
+// reset, SIGKILL, half-close, silence) at each stage of the exchange, and the
+// survivors do what docs/CONTRACT.md says, within the harness's bounds: no
+// hang, no stack trace, the one-line messages, the exit codes; where the
+// server survives, a client arriving afterwards still completes the exchange.
+import { expect, test } from 'vitest';
+import { catalogue } from './catalogue/record.js';
+import { connectAndSend, connectPeer, type Peer } from './harness/peer.js';
+import { launch, type Child } from './harness/process.js';
+import { startProxy } from './harness/proxy.js';
+import type { Scene } from './harness/scene.js';
+import { chatTarget, referenceTarget, REPO_ROOT, startClient, startServer, type RunningServer } from './harness/target.js';
+import { useScene } from './harness/vitest.js';
+
+const STAGES = ['before connecting', 'connected, no greeting', 'greeted, no acknowledgment', 'mid-chat'] as const;
+const FAULTS = ['clean close', 'reset', 'SIGKILL', 'half-close', 'silence'] as const;
+type Stage = (typeof STAGES)[number];
+type Fault = (typeof FAULTS)[number];
+type Id = 'X' | 'Y';
+
+const NAMES: Record<Id, string> = { X: 'Alice', Y: 'Bob' };
+const STAND_IN = 'Carol'; // the client that takes a freed place
+
+/** How each fault is made to happen, for the catalogue. */
+const INDUCED: Record<Fault, string> = {
+  'clean close': 'a raw socket closes (FIN)',
+  reset: 'the harness proxy resets the connection (RST)',
+  SIGKILL: 'a client process is killed with SIGKILL',
+  'half-close': 'a raw socket shuts down its sending side and keeps reading',
+  silence: 'a raw socket stays connected and sends nothing more',
+};
+
+/** A client that can be hit by its fault once it has reached a stage. */
+interface Faulty {
+  /** Applies the fault. */
+  hit(): void;
+  /** The raw socket, for the faults that use one (all but SIGKILL). */
+  peer?: Peer;
+}
+
+/** Connects the faulty client in the way its fault needs, optionally sending its greeting. */
+async function connectFaulty(scene: Scene, server: RunningServer, id: Id, fault: Fault, greeting?: string): Promise<Faulty> {
+  if (fault === 'SIGKILL') {
+    const child = launch(scene, {
+      label: `bare client ${id}`,
+      argv: ['node', 'fixtures/harness/bare-client.mjs', String(server.port), ...(greeting ? [greeting] : [])],
+      cwd: REPO_ROOT,
+    });
+    await child.waitForLine(greeting ? 'sent' : 'connected');
+    return { hit: () => child.signal('SIGKILL') };
+  }
+  if (fault === 'reset') {
+    const proxy = await startProxy(scene, server, {}, `proxy ${id}→server`);
+    const peer = await connectPeer(scene, proxy, `raw ${id} (via proxy)`);
+    const connection = await proxy.waitForConnection();
+    if (greeting) await peer.send(`${greeting}\n`);
+    return { peer, hit: () => connection.reset() };
+  }
+  const peer: Peer = greeting ? await connectAndSend(scene, server, `raw ${id}`, `${greeting}\n`) : await connectPeer(scene, server, `raw ${id}`);
+  const hit = { 'clean close': () => peer.close(), 'half-close': () => peer.end(), silence: () => {} }[fault];
+  return { peer, hit };
+}
+
+const cells = (['X', 'Y'] as const).flatMap((role) =>
+  STAGES.flatMap((stage) => FAULTS.map((fault) => [role, stage, fault] as [Id, Stage, Fault])),
+);
+
+test.for(cells)('client %s, %s, %s: the survivors carry on as the contract says', async ([role, stage, fault], { task }) => {
+  const other: Id = role === 'X' ? 'Y' : 'X';
+  const scene = useScene();
+  if (stage === 'mid-chat') {
+    const outcome = await midChat(scene, role, other, fault);
+    catalogue(task, {
+      case: `client ${role} is hit by ${fault} mid-chat`,
+      induced: INDUCED[fault],
+      behaviour: outcome,
+      improvement:
+        fault === 'silence' ? 'none: silence is a quiet chat partner' : 'the server could keep the chat open and let the other wait for a returning client',
+    });
+    return;
+  }
+  const outcome = await beforeAcknowledgment(scene, role, other, stage, fault);
+  catalogue(task, {
+    case: `client ${role} is hit by ${fault} (${stage})`,
+    induced: stage === 'before connecting' ? 'the client never connects: its process is killed at start, or it stays away' : INDUCED[fault],
+    behaviour: outcome,
+    improvement:
+      stage === 'greeted, no acknowledgment' && (fault === 'clean close' || fault === 'SIGKILL')
+        ? 'a closed client looks like a half-closed one (both send FIN); an application-level keepalive would tell them apart'
+        : 'none needed: the place is freed or kept as the contract says',
+  });
+});
+
+/** Greets as `id` with its usual name from a raw socket. */
+function greet(scene: Scene, server: RunningServer, id: Id): Promise<Peer> {
+  return connectAndSend(scene, server, `raw ${id}`, `Client ${id}: ${NAMES[id]}\n`);
+}
+
+/** Stages 1–3: the faulty client is hit before the acknowledgment; the exchange still completes. */
+async function beforeAcknowledgment(scene: Scene, role: Id, other: Id, stage: Stage, fault: Fault): Promise<string> {
+  const server = await startServer(scene, referenceTarget());
+
+  if (stage === 'before connecting') {
+    if (fault === 'SIGKILL' || fault === 'clean close') {
+      const doomed = startClient(scene, referenceTarget(), server, { id: role, name: NAMES[role] });
+      doomed.signal(fault === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM'); // before node has run a line: no connection yet
+      await doomed.waitForExit();
+    }
+    const survivor = await greet(scene, server, other);
+    await server.child.waitForLine(`Received: Client ${other}: ${NAMES[other]}`);
+    return completeWithStandIn(scene, server, survivor, role, other, 'the server keeps waiting');
+  }
+
+  if (stage === 'connected, no greeting') {
+    const faulty = await connectFaulty(scene, server, role, fault);
+    faulty.hit();
+    const survivor = await greet(scene, server, other);
+    await server.child.waitForLine(`Received: Client ${other}: ${NAMES[other]}`);
+    if (fault === 'silence') {
+      await completeWithStandIn(scene, server, survivor, role, other, '');
+      await faulty.peer?.waitForEnd();
+      expect(faulty.peer?.lines()).toEqual(['Error: the server already has X and Y and is closing']);
+      return 'the silent connection blocks nobody; when X and Y are done it is told "Error: the server already has X and Y and is closing"';
+    }
+    const note = fault === 'reset' ? /^Connection from .* failed: ECONNRESET$/ : /^Connection from .* closed before sending a greeting$/;
+    await server.child.waitForLine(note, 'stderr');
+    return completeWithStandIn(scene, server, survivor, role, other, 'the server notes the lost connection on stderr');
+  }
+
+  // Greeted, no acknowledgment: the faulty client greets first, and the other is not there yet.
+  const faulty = await connectFaulty(scene, server, role, fault, `Client ${role}: ${NAMES[role]}`);
+  await server.child.waitForLine(`Received: Client ${role}: ${NAMES[role]}`);
+  faulty.hit();
+  if (fault === 'reset') {
+    await server.child.waitForLine(`Client ${role} disconnected before the acknowledgment; waiting for another client ${role}`, 'stderr');
+    const survivor = await greet(scene, server, other);
+    await server.child.waitForLine(`Received: Client ${other}: ${NAMES[other]}`);
+    return completeWithStandIn(scene, server, survivor, role, other, `the server frees ${role}'s place`);
+  }
+  if (fault !== 'silence') {
+    await server.child.waitForLine(`Client ${role} closed its sending side; it still gets the acknowledgment`, 'stderr');
+  }
+  const latecomer = await connectAndSend(scene, server, `raw ${role} (second)`, `Client ${role}: Mallory\n`);
+  await latecomer.waitForEnd();
+  expect(latecomer.lines()).toEqual([`Error: client ${role} is already connected; only one X and one Y are served`]);
+  // The faulty client keeps its place, and the exchange completes with it.
+  const survivor = await greet(scene, server, other);
+  const ack = `${role}: ${NAMES[role]} received before ${other}: ${NAMES[other]}`;
+  await survivor.waitForLine(ack);
+  expect(await server.child.waitForExit()).toEqual({ code: 0, signal: null });
+  const reads = fault === 'half-close' || fault === 'silence';
+  if (reads) await faulty.peer?.waitForLine(ack);
+  return `${role} keeps its place (a FIN looks like a half-close), a second ${role} is refused, the exchange completes and the server exits 0${
+    reads ? `, ${role} receiving the acknowledgment` : ''
+  }`;
+}
+
+/** A stand-in for the faulty client greets; the survivor and it get the acknowledgment; the server exits 0. */
+async function completeWithStandIn(scene: Scene, server: RunningServer, survivor: Peer, role: Id, other: Id, first: string): Promise<string> {
+  const standIn = await connectAndSend(scene, server, `raw ${role} (stand-in)`, `Client ${role}: ${STAND_IN}\n`);
+  const ack = ackFor(other, role, STAND_IN);
+  await Promise.all([survivor.waitForLine(ack), standIn.waitForLine(ack)]);
+  expect(await server.child.waitForExit()).toEqual({ code: 0, signal: null });
+  return `${first ? `${first}; ` : ''}a client ${role} arriving afterwards completes the exchange and the server exits 0`;
+}
+
+/** The acknowledgment when `first` (with its usual name) arrived before `second` named `secondName`. */
+function ackFor(first: Id, second: Id, secondName: string): string {
+  return `${first}: ${NAMES[first]} received before ${second}: ${secondName}`;
+}
+
+/** Stage 4: the faulty client greets first, the other is the reference chat client; then the fault. */
+async function midChat(scene: Scene, role: Id, other: Id, fault: Fault): Promise<string> {
+  const target = chatTarget(referenceTarget());
+  const server = await startServer(scene, target);
+  const faulty = await connectFaulty(scene, server, role, fault, `Client ${role}: ${NAMES[role]}`);
+  await server.child.waitForLine(`Received: Client ${role}: ${NAMES[role]}`);
+  const survivor: Child = startClient(scene, target, server, { id: other, name: NAMES[other] });
+  await survivor.waitForLine(`Received: ${ackFor(role, other, NAMES[other])}`);
+  await server.child.waitForLine('Sent acknowledgment to both X and Y');
+  faulty.hit();
+
+  if (fault === 'silence') {
+    survivor.write('still there?\nBye\n');
+    await faulty.peer?.waitForLine('still there?');
+    const [serverExit, survivorExit] = await Promise.all([server.child.waitForExit(), survivor.waitForExit()]);
+    expect({ server: serverExit.code, survivor: survivorExit.code, stderr: survivor.lines('stderr') }).toEqual({
+      server: 0,
+      survivor: 0,
+      stderr: [],
+    });
+    return 'the chat goes on: the silent client still receives lines, and a Bye ends it with exit 0 everywhere';
+  }
+  const [serverExit, survivorExit] = await Promise.all([server.child.waitForExit(), survivor.waitForExit()]);
+  expect({
+    server: serverExit.code,
+    serverSays: server.child.lines('stderr'),
+    survivor: survivorExit.code,
+    survivorSays: survivor.lines('stderr'),
+  }).toEqual({
+    server: 1,
+    serverSays: [`Client ${role} disconnected without saying Bye; closing the chat`],
+    survivor: 1,
+    survivorSays: [`Error: client ${role} left without saying Bye; the chat is over`],
+  });
+  return `the server tells ${other} "Error: client ${role} left without saying Bye; the chat is over", closes, and both exit 1`;
+}
