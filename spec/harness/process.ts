@@ -179,6 +179,7 @@ export class Child implements Resource {
   /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits until it is gone. */
   async dispose(): Promise<void> {
     if (this.#exit !== undefined) return;
+    this.#child.kill('SIGCONT'); // a stopped process would hold SIGTERM until continued
     this.#child.kill('SIGTERM');
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), STOP_GRACE_MS); // guard: SIGTERM ignored
     await this.#closed;

@@ -77,6 +77,11 @@ export class ProxiedConnection {
     void this.#pump();
   }
 
+  /** Ends the server-to-client direction only (FIN toward the client), as a server that half-closes would. */
+  halfCloseTowardClient(): void {
+    this.#client.end();
+  }
+
   /** Resets both sides (TCP RST), as a crashed peer or a broken network would. */
   reset(): void {
     if (!this.#client.destroyed) this.#client.resetAndDestroy();
