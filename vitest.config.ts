@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { CatalogueReporter } from './spec/catalogue/reporter.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -16,6 +17,6 @@ export default defineConfig({
     server: { deps: { external: [/\/dist\/impl\//] } },
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    reporters: ['default', ['json', { outputFile: 'reports/test-results.json' }]],
+    reporters: ['default', ['json', { outputFile: 'reports/test-results.json' }], new CatalogueReporter()],
   },
 });

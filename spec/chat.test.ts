@@ -1,6 +1,7 @@
 // The chat (extra credit): relay both ways, Bye, end of input, departures and
 // interruptions, line limits. Clients are the reference, fed through stdin.
 import { describe, expect, test } from 'vitest';
+import { catalogue } from './catalogue/record.js';
 import { openChat, type Chat } from './harness/exchange.js';
 import { connectAndSend, startFakeServer } from './harness/peer.js';
 import type { Child } from './harness/process.js';
@@ -89,14 +90,26 @@ describe('relay', () => {
 });
 
 describe('line length', () => {
-  test('a line of exactly 1024 bytes is relayed intact', async () => {
+  test('a line of exactly 1024 bytes is relayed intact', async ({ task }) => {
+    catalogue(task, {
+      case: 'A chat line of exactly 1024 bytes (the limit), mostly two-byte characters',
+      induced: 'Client X is fed 500 × `é` and 24 × `x` (1024 bytes) on stdin.',
+      behaviour: 'The line is relayed intact: Y prints it as `X: …`.',
+      improvement: 'The limit counts bytes, not characters, so a line of CJK text or emoji reaches it at about 341 or 256 characters.',
+    });
     const chat = await openChat(useScene(), referenceTarget(), NAMES);
     const line = `${'é'.repeat(500)}${'x'.repeat(24)}`; // 1000 + 24 bytes
     chat.x.write(`${line}\n`);
     await chat.y.waitForLine(`X: ${line}`);
   });
 
-  test('a line one byte over is not sent by the client, which says so and goes on', async () => {
+  test('a line one byte over is not sent by the client, which says so and goes on', async ({ task }) => {
+    catalogue(task, {
+      case: 'A user types a chat line one byte over 1024',
+      induced: 'Client X is fed 1025 × `x` and then `still here` on stdin.',
+      behaviour: 'X prints `Error: the line is 1025 bytes long; the limit is 1024; it was not sent` on stderr and goes on; Y gets only `X: still here`.',
+      improvement: 'The long line is dropped rather than split into several lines, so a pasted paragraph is lost and has to be retyped.',
+    });
     const chat = await openChat(useScene(), referenceTarget(), NAMES);
     chat.x.write(`${'x'.repeat(1025)}\nstill here\n`);
     await chat.y.waitForLine('X: still here');
@@ -106,7 +119,13 @@ describe('line length', () => {
     });
   });
 
-  test('a raw client sending a line one byte over ends the chat for both, with a reason each', async () => {
+  test('a raw client sending a line one byte over ends the chat for both, with a reason each', async ({ task }) => {
+    catalogue(task, {
+      case: 'A client sends a chat line over 1024 bytes anyway',
+      induced: 'A raw socket greeted as X sends 1025 × `x` and a newline after the acknowledgment.',
+      behaviour: 'The server answers X `Error: the line is longer than 1024 bytes; send shorter lines ending in a newline`, tells Y `Error: client X sent an invalid line; the chat is over`, closes both and exits 1.',
+      improvement: 'One bad line ends the chat for both; the server could refuse just that line and keep the chat going.',
+    });
     const scene = useScene();
     const server = await startServer(scene, chatTarget(referenceTarget()));
     const x = await connectAndSend(scene, server, 'raw X', 'Client X: Alice\n');
@@ -161,7 +180,13 @@ describe('Bye', () => {
 });
 
 describe('departures and interruptions', () => {
-  test('a client killed mid-chat: the other is told in one line, and both it and the server exit 1', async () => {
+  test('a client killed mid-chat: the other is told in one line, and both it and the server exit 1', async ({ task }) => {
+    catalogue(task, {
+      case: 'A client is killed mid-chat',
+      induced: 'The harness sends SIGKILL to client X\'s process once the chat is open.',
+      behaviour: 'The server prints `Client X disconnected without saying Bye; closing the chat` and exits 1; Y prints `Error: client X left without saying Bye; the chat is over` and exits 1.',
+      improvement: 'The killed process\'s kernel closes its socket, but a client whose machine vanishes sends nothing and would go unnoticed; the server could offer an application-level keepalive.',
+    });
     const chat = await openChat(useScene(), referenceTarget(), NAMES);
     chat.x.signal('SIGKILL');
     expect(await exits(chat)).toEqual({ server: 1, X: null, Y: 1 });
@@ -171,7 +196,13 @@ describe('departures and interruptions', () => {
     });
   });
 
-  test('a client whose connection is reset mid-chat: the other is told in one line, and the server exits 1', async () => {
+  test('a client whose connection is reset mid-chat: the other is told in one line, and the server exits 1', async ({ task }) => {
+    catalogue(task, {
+      case: 'A client\'s connection is reset mid-chat',
+      induced: 'A raw socket greeted as X is reset (RST) after the acknowledgment.',
+      behaviour: 'The server prints `Client X disconnected without saying Bye; closing the chat` and exits 1, and Y is told `Error: client X left without saying Bye; the chat is over`.',
+      improvement: 'A brief network fault ends the chat for good, since there is no way for X to reconnect and resume it.',
+    });
     const scene = useScene();
     const server = await startServer(scene, chatTarget(referenceTarget()));
     const x = await connectAndSend(scene, server, 'raw X', 'Client X: Alice\n');
@@ -187,7 +218,13 @@ describe('departures and interruptions', () => {
     });
   });
 
-  test('the server killed mid-chat: each client says so in one line and exits 1', async () => {
+  test('the server killed mid-chat: each client says so in one line and exits 1', async ({ task }) => {
+    catalogue(task, {
+      case: 'The server is killed mid-chat',
+      induced: 'The harness sends SIGKILL to the server process once the chat is open.',
+      behaviour: 'Each client prints `Error: the server closed the connection during the chat` (or, on a reset, `… was lost during the chat`) and exits 1.',
+      improvement: 'Relayed lines are not acknowledged, so a line sent just before the crash may be lost without either client knowing.',
+    });
     const chat = await openChat(useScene(), referenceTarget(), NAMES);
     chat.server.child.signal('SIGKILL');
     const [x, y] = await Promise.all([chat.x.waitForExit(), chat.y.waitForExit()]);
@@ -199,7 +236,13 @@ describe('departures and interruptions', () => {
     }
   });
 
-  test.each(['SIGINT', 'SIGTERM'] as const)('%s to the server mid-chat: both clients are told, everyone exits 1', async (signal) => {
+  test.for(['SIGINT', 'SIGTERM'] as const)('%s to the server mid-chat: both clients are told, everyone exits 1', async (signal, { task }) => {
+    catalogue(task, {
+      case: `The server is stopped by ${signal} mid-chat`,
+      induced: `The harness sends ${signal} to the server process once the chat is open.`,
+      behaviour: `The server prints \`Interrupted by ${signal} during the chat; telling both clients\`, both clients print \`Error: the server was stopped\`, and all three exit 1.`,
+      improvement: 'The chat is kept nowhere, so once the server is restarted the clients must start a new exchange from the greeting.',
+    });
     const chat = await openChat(useScene(), referenceTarget(), NAMES);
     chat.server.child.signal(signal);
     expect(await exits(chat)).toEqual({ server: 1, X: 1, Y: 1 });
@@ -214,7 +257,13 @@ describe('departures and interruptions', () => {
     });
   });
 
-  test('SIGINT to a client mid-chat makes it say Bye, and everyone exits 0', async () => {
+  test('SIGINT to a client mid-chat makes it say Bye, and everyone exits 0', async ({ task }) => {
+    catalogue(task, {
+      case: 'Ctrl-C (SIGINT) on a client mid-chat',
+      induced: 'The harness sends SIGINT to client X\'s process once the chat is open.',
+      behaviour: 'X sends Bye, which all three print as `X: Bye`, and everyone exits 0.',
+      improvement: 'SIGINT and SIGTERM count as Bye but SIGHUP (the terminal window closed) is not handled, so it ends the chat as a departure without Bye.',
+    });
     const chat = await openChat(useScene(), referenceTarget(), NAMES);
     chat.x.signal('SIGINT');
     expect(await exits(chat)).toEqual({ server: 0, X: 0, Y: 0 });
@@ -235,14 +284,26 @@ describe('the chat client against a scripted server', () => {
     return { x, server };
   }
 
-  test('a notice from the server goes to stderr, and the chat goes on', async () => {
+  test('a notice from the server goes to stderr, and the chat goes on', async ({ task }) => {
+    catalogue(task, {
+      case: 'A line starting with `Error: ` arrives mid-chat',
+      induced: 'A fake server acknowledges chat client X, then sends `Error: something odd` and `Y: still chatting`.',
+      behaviour: 'The client prints the notice on stderr and keeps chatting: the next line appears as `Y: Y: still chatting`.',
+      improvement: 'A peer can type a line starting with `Error: ` and it is shown like a server notice (CONTRACT section 8); the server could mark its own notices in a way the relay never passes through.',
+    });
     const { x, server } = await acknowledgedClient();
     await server.send('Error: something odd\nY: still chatting\n');
     await x.waitForLine('Y: Y: still chatting');
     expect(x.lines('stderr')).toEqual(['Error: something odd']);
   });
 
-  test('a line that is not UTF-8 ends the client with one line and exit 1', async () => {
+  test('a line that is not UTF-8 ends the client with one line and exit 1', async ({ task }) => {
+    catalogue(task, {
+      case: 'The server sends a chat line that is not UTF-8',
+      induced: 'A fake server sends the byte 0xFF and a newline after the acknowledgment.',
+      behaviour: 'The client prints `Error: the server sent an unreadable line: the line is not valid UTF-8; send UTF-8 text` and exits 1.',
+      improvement: 'One unreadable line ends the client\'s chat; it could show the line with the bad bytes escaped and go on.',
+    });
     const { x, server } = await acknowledgedClient();
     await server.send(Buffer.from([0xff, 0x0a]));
     expect(await x.waitForExit()).toEqual({ code: 1, signal: null });
@@ -251,14 +312,26 @@ describe('the chat client against a scripted server', () => {
     ]);
   });
 
-  test('a server that closes without a Bye or a notice: the client says so and exits 1', async () => {
+  test('a server that closes without a Bye or a notice: the client says so and exits 1', async ({ task }) => {
+    catalogue(task, {
+      case: 'The server closes the connection mid-chat without a Bye or a notice',
+      induced: 'A fake server closes its sending side (FIN) after the acknowledgment.',
+      behaviour: 'The client prints `Error: the server closed the connection during the chat` and exits 1.',
+      improvement: 'The client cannot tell a crashed server from one that closed on purpose; only a notice sent first (as on SIGINT) says why.',
+    });
     const { x, server } = await acknowledgedClient();
     server.end();
     expect(await x.waitForExit()).toEqual({ code: 1, signal: null });
     expect(x.lines('stderr')).toEqual(['Error: the server closed the connection during the chat']);
   });
 
-  test('a reset during the chat: the client says the connection was lost and exits 1', async () => {
+  test('a reset during the chat: the client says the connection was lost and exits 1', async ({ task }) => {
+    catalogue(task, {
+      case: 'The connection to the server is reset mid-chat',
+      induced: 'A fake server resets the connection (RST) after the acknowledgment.',
+      behaviour: 'The client prints `Error: the connection to the server was lost during the chat (ECONNRESET)` and exits 1.',
+      improvement: 'A link that drops without an RST or FIN goes unnoticed while nobody types, since neither side sends keepalives.',
+    });
     const { x, server } = await acknowledgedClient();
     server.reset();
     expect(await x.waitForExit()).toEqual({ code: 1, signal: null });

@@ -1,5 +1,6 @@
 // The command lines of both programs: usage errors, help, and a port in use.
 import { expect, test } from 'vitest';
+import { catalogue } from './catalogue/record.js';
 import { startFakeServer } from './harness/peer.js';
 import { launch, type Child } from './harness/process.js';
 import type { Scene } from './harness/scene.js';
@@ -22,7 +23,7 @@ async function outcome(child: Child): Promise<object> {
 const ALICE = ['--id', 'X', '--name', 'Alice'];
 const HINT = 'run with --help to see the options';
 
-test.each<[Program, string[], string]>([
+test.for<[Program, string[], string]>([
   ['server', ['--nope'], `unknown option --nope; ${HINT}`],
   ['server', ['--port', 'abc'], '--port must be a whole number from 0 to 65535, not "abc"'],
   ['server', ['--port', '70000'], '--port must be a whole number from 0 to 65535, not "70000"'],
@@ -46,7 +47,13 @@ test.each<[Program, string[], string]>([
   ['client', ['--id', 'X', '--name', '-Alice'], `the value after --name starts with "-"; write it as --name=<value>; ${HINT}`],
   ['client', ['--id', 'X', '--name', 'n'.repeat(300)], '--name: the name is 300 bytes long; the limit is 256 bytes of UTF-8'],
   ['client', [...ALICE, '--host', ''], '--host must not be empty'],
-])('the %s with %j exits 2 with one line on stderr: %s', async (program, args, message) => {
+])('the %s with %j exits 2 with one line on stderr: %s', async ([program, args, message], { task }) => {
+  catalogue(task, {
+    case: `The ${program} is started with a bad command line: ${JSON.stringify(args)}`,
+    induced: `The harness runs \`node dist/impl/${program}.js\` with these arguments.`,
+    behaviour: `It prints \`Error: ${message}\` on stderr, nothing on stdout, and exits 2.`,
+    improvement: 'Only the first problem is reported, so a command line with several mistakes takes one run per mistake to fix.',
+  });
   const child = run(useScene(), program, args);
   expect(await outcome(child)).toEqual({ exit: { code: 2, signal: null }, stdout: '', stderr: `Error: ${message}\n` });
 });
@@ -62,7 +69,13 @@ test.each<[Program, string, string]>([
   expect({ first: child.lines()[0], stderr: child.output('stderr') }).toEqual({ first: usage, stderr: '' });
 });
 
-test('the server on a port already in use exits 1 with one line on stderr', async () => {
+test('the server on a port already in use exits 1 with one line on stderr', async ({ task }) => {
+  catalogue(task, {
+    case: 'The server\'s port is already in use',
+    induced: 'A fake server holds a port and the reference server is started with `--port` set to it.',
+    behaviour: 'The server prints `Error: 127.0.0.1:PORT is already in use; stop the program using it or pick another --port (0 picks a free one)`, nothing on stdout, and exits 1.',
+    improvement: 'The message cannot name the program holding the port; it could suggest how to find it (`ss -ltnp`).',
+  });
   const scene = useScene();
   const occupier = await startFakeServer(scene, 'occupier');
   const server = run(scene, 'server', ['--host', '127.0.0.1', '--port', String(occupier.port)]);
@@ -73,7 +86,13 @@ test('the server on a port already in use exits 1 with one line on stderr', asyn
   });
 });
 
-test('the server asked to listen on an address this machine does not have exits 1 with one line', async () => {
+test('the server asked to listen on an address this machine does not have exits 1 with one line', async ({ task }) => {
+  catalogue(task, {
+    case: 'The server is asked to listen on an address this machine does not have',
+    induced: 'The server is started with `--host 192.0.2.1` (TEST-NET-1, never assigned to a host).',
+    behaviour: 'The server prints `Error: 192.0.2.1:0 is not an address of this machine; use --host 127.0.0.1, 0.0.0.0 or one of its own addresses`, nothing on stdout, and exits 1.',
+    improvement: 'The message leaves the user to look up the machine\'s addresses, which it could list from the network interfaces.',
+  });
   // 192.0.2.1 is TEST-NET-1: never assigned to a host, and binding sends no traffic.
   const server = run(useScene(), 'server', ['--host', '192.0.2.1', '--port', '0']);
   expect(await outcome(server)).toEqual({
@@ -84,7 +103,13 @@ test('the server asked to listen on an address this machine does not have exits 
   });
 });
 
-test('a client given a host name that does not resolve exits 1 with one line', async () => {
+test('a client given a host name that does not resolve exits 1 with one line', async ({ task }) => {
+  catalogue(task, {
+    case: 'The client\'s --host is a name that does not resolve',
+    induced: 'The client is started with `--host nowhere.invalid` (a reserved name that never resolves).',
+    behaviour: 'The client prints `Error: cannot resolve the host of nowhere.invalid:12000; check --host`, nothing on stdout, and exits 1.',
+    improvement: 'A temporary DNS failure (EAI_AGAIN) gets the same advice to check --host, although simply retrying might succeed.',
+  });
   // .invalid is reserved: it never resolves, so nothing is contacted.
   const client = run(useScene(), 'client', [...ALICE, '--host', 'nowhere.invalid']);
   expect(await outcome(client)).toEqual({

@@ -1,6 +1,7 @@
 // The reference client alone, against a scripted fake server: what it sends,
 // what it prints, and how it ends for every kind of reply (or none).
 import { describe, expect, test } from 'vitest';
+import { catalogue } from './catalogue/record.js';
 import { startFakeServer, type FakeServer, type Peer } from './harness/peer.js';
 import type { Child } from './harness/process.js';
 import type { Scene } from './harness/scene.js';
@@ -71,7 +72,13 @@ describe('a valid acknowledgment', () => {
     });
   });
 
-  test('with an escape sequence in a name is printed neutralized', async () => {
+  test('with an escape sequence in a name is printed neutralized', async ({ task }) => {
+    catalogue(task, {
+      case: 'The acknowledgment carries terminal escape sequences',
+      induced: 'A fake server replies with a valid acknowledgment whose Y name holds ESC[2J (clear screen) and an OSC title sequence.',
+      behaviour: 'The client prints it with the control characters shown as `\\x1b` and `\\x07`, nothing on stderr, and exits 0 since the reply names Alice.',
+      improvement: 'Only C0 and C1 control characters are neutralized, so other deceptive text such as a right-to-left override (U+202E) is printed as it came.',
+    });
     const { client, server } = await greeted(useScene());
     await server.send('X: Alice received before Y: Bob\u001b[2J\u001b]0;pwned\u0007\n');
     expect(await outcome(client)).toEqual({
@@ -83,7 +90,13 @@ describe('a valid acknowledgment', () => {
 });
 
 describe('a reply that is not a valid acknowledgment', () => {
-  test('a refusal makes the client exit 1 with the server\'s reason on stderr', async () => {
+  test('a refusal makes the client exit 1 with the server\'s reason on stderr', async ({ task }) => {
+    catalogue(task, {
+      case: 'The server refuses the client\'s greeting',
+      induced: 'A fake server answers the greeting with `Error: client X is already connected; only one X and one Y are served`.',
+      behaviour: 'The client prints `Error: the server refused the greeting: client X is already connected; …` on stderr, only its Sent line on stdout, and exits 1.',
+      improvement: 'The client does not retry, so when its place is merely taken for now the user has to start it again later.',
+    });
     const { client, server } = await greeted(useScene());
     await server.send('Error: client X is already connected; only one X and one Y are served\n');
     expect(await outcome(client)).toEqual({
@@ -94,11 +107,17 @@ describe('a reply that is not a valid acknowledgment', () => {
     });
   });
 
-  test.each([
-    ['hello'],
-    ['X: Mallory received before Y: Bob'],
-    ['Y: Bob received before X: Mallory'],
-  ])('%j is printed, then the client exits 1 saying it is not its acknowledgment', async (reply) => {
+  test.for([
+    ['hello', 'The reply is not an acknowledgment at all'],
+    ['X: Mallory received before Y: Bob', 'The acknowledgment names someone else as X, in first place'],
+    ['Y: Bob received before X: Mallory', 'The acknowledgment names someone else as X, in second place'],
+  ] as const)('%j is printed, then the client exits 1 saying it is not its acknowledgment', async ([reply, situation], { task }) => {
+    catalogue(task, {
+      case: situation,
+      induced: `A fake server replies \`${reply}\` to the greeting.`,
+      behaviour: `The client prints \`Received: ${reply}\`, then \`Error: the reply is not an acknowledgment naming "Client X: Alice"\` on stderr, and exits 1.`,
+      improvement: 'The client checks only that its own greeting is named, so an acknowledgment naming a wrong Y would still be accepted.',
+    });
     const { client, server } = await greeted(useScene());
     await server.send(`${reply}\n`);
     expect(await outcome(client)).toEqual({
@@ -110,7 +129,13 @@ describe('a reply that is not a valid acknowledgment', () => {
 });
 
 describe('an unreadable reply', () => {
-  test('bytes that are not UTF-8 make the client exit 1 with one line', async () => {
+  test('bytes that are not UTF-8 make the client exit 1 with one line', async ({ task }) => {
+    catalogue(task, {
+      case: 'The server\'s reply is not UTF-8',
+      induced: 'A fake server replies with `X`, the byte 0xFF and a newline.',
+      behaviour: 'The client prints `Error: the server\'s reply is unreadable: the line is not valid UTF-8; send UTF-8 text` on stderr and exits 1.',
+      improvement: 'The message ends with advice meant for a sender (`send UTF-8 text`), which the client\'s user cannot act on.',
+    });
     const { client, server } = await greeted(useScene());
     await server.send(Buffer.from([0x58, 0xff, 0x0a]));
     expect(await outcome(client)).toEqual({
@@ -122,7 +147,13 @@ describe('an unreadable reply', () => {
 });
 
 describe('no reply at all', () => {
-  test('the fake server closing without a reply makes the client exit 1 with one line', async () => {
+  test('the fake server closing without a reply makes the client exit 1 with one line', async ({ task }) => {
+    catalogue(task, {
+      case: 'The server closes the connection before acknowledging',
+      induced: 'A fake server reads the greeting, then closes its sending side (FIN) without a reply.',
+      behaviour: 'The client prints `Error: the server at 127.0.0.1:PORT closed the connection before acknowledging; see its output` and exits 1.',
+      improvement: 'The client cannot tell a crashed server from one that closed on purpose, which is why it can only point to the server\'s output.',
+    });
     const { fake, client, server } = await greeted(useScene());
     server.end();
     expect(await outcome(client)).toEqual({
@@ -132,7 +163,13 @@ describe('no reply at all', () => {
     });
   });
 
-  test('a reset from the fake server makes the client exit 1 with one line and no stack trace', async () => {
+  test('a reset from the fake server makes the client exit 1 with one line and no stack trace', async ({ task }) => {
+    catalogue(task, {
+      case: 'The connection is reset before the acknowledgment',
+      induced: 'A fake server reads the greeting, then resets the connection (RST).',
+      behaviour: 'The client prints `Error: the connection to 127.0.0.1:PORT was reset before the acknowledgment arrived`, no stack trace, and exits 1.',
+      improvement: 'The client does not reconnect, although the server would take a new greeting since a reset frees the place.',
+    });
     const { fake, client, server } = await greeted(useScene());
     server.reset();
     expect(await outcome(client)).toEqual({
@@ -142,7 +179,13 @@ describe('no reply at all', () => {
     });
   });
 
-  test('nothing listening on the port makes the client exit 1 saying the connection was refused', async () => {
+  test('nothing listening on the port makes the client exit 1 saying the connection was refused', async ({ task }) => {
+    catalogue(task, {
+      case: 'Nothing is listening on the server\'s port',
+      induced: 'The client is pointed at the port of a fake server that has just been closed.',
+      behaviour: 'The client prints `Error: nothing is listening on 127.0.0.1:PORT (connection refused); start the server first, or check --host and --port`, nothing on stdout, and exits 1.',
+      improvement: 'The client does not wait for a server to come up, so clients must be started after the server; a --retry option would lift that.',
+    });
     const scene = useScene();
     const vacated = await startFakeServer(scene, 'vacated');
     const port = vacated.port;

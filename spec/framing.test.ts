@@ -1,6 +1,7 @@
 // How greetings may be cut or glued by TCP: the server must frame by newline,
 // never by read() call.
 import { describe, expect, test } from 'vitest';
+import { catalogue, type FailureCase } from './catalogue/record.js';
 import { connectAndSend } from './harness/peer.js';
 import { startProxy } from './harness/proxy.js';
 import { referenceTarget, startClient, startServer } from './harness/target.js';
@@ -25,13 +26,19 @@ describe('a greeting cut into 1-byte segments', () => {
   });
 });
 
-test.each([
+test.for<[string, string, boolean, FailureCase?]>([
   ['a further line in the same segment', 'Client X: Alice\nand some chatter\n', false],
   ['a second greeting in the same segment', 'Client X: Alice\nClient Y: Mallory\n', false],
   ['a \\r\\n ending', 'Client X: Alice\r\n', false],
-  ['no newline, then a half-close', 'Client X: Alice', true],
+  ['no newline, then a half-close', 'Client X: Alice', true, {
+    case: 'X sends its greeting without a newline, then half-closes',
+    induced: 'A raw socket sends `Client X: Alice` with no newline and then calls `end()` (FIN).',
+    behaviour: 'The server counts the unterminated last line as X\'s greeting (`Received: Client X: Alice`), and X and Y both get the acknowledgment.',
+    improvement: 'A client that crashes in the middle of writing its greeting also ends with a FIN, so a cut-off `Client X: Al` would be accepted with the name `Al`.',
+  }],
   ['blank lines before it', '\n\r\n  \nClient X: Alice\n', false],
-])('a greeting with %s is read as one greeting and acknowledged', async (_, bytes, halfClose) => {
+])('a greeting with %s is read as one greeting and acknowledged', async ([, bytes, halfClose, record], { task }) => {
+  if (record !== undefined) catalogue(task, record);
   const scene = useScene();
   const server = await startServer(scene, referenceTarget());
   const x = await connectAndSend(scene, server, 'X', bytes);

@@ -2,6 +2,7 @@
 // accepts, what it refuses, and that the valid pair always completes.
 import { networkInterfaces } from 'node:os';
 import { describe, expect, test } from 'vitest';
+import { catalogue, type FailureCase } from './catalogue/record.js';
 import { runInOrder } from './harness/exchange.js';
 import { connectAndSend, connectPeer, type Peer } from './harness/peer.js';
 import type { Scene } from './harness/scene.js';
@@ -25,14 +26,39 @@ async function completeValidPair(scene: Scene, server: RunningServer): Promise<[
 }
 
 describe('an invalid greeting', () => {
-  test.each([
-    ['Alice', 'expected a greeting "Client X: <name>" or "Client Y: <name>"'],
-    ['client x: Alice', 'expected a greeting "Client X: <name>" or "Client Y: <name>"'],
-    ['Client Z: Zed', 'expected a greeting "Client X: <name>" or "Client Y: <name>"'],
-    ['Client X:', 'the name is empty; send "Client X: <name>"'],
-    [`Client Y: ${'n'.repeat(257)}`, 'the name is 257 bytes long; the limit is 256 bytes of UTF-8'],
-    ['x'.repeat(1025), 'the line is longer than 1024 bytes; send shorter lines ending in a newline'],
-  ])('%j is answered with one Error line and closed, and X and Y still complete', async (line, reason) => {
+  /** The parts of each row's catalogue record that differ from row to row. */
+  type Varying = Pick<FailureCase, 'case' | 'improvement'>;
+  test.for<[string, string, string, Varying]>([
+    ['a plain name', 'Alice', 'expected a greeting "Client X: <name>" or "Client Y: <name>"', {
+      case: 'A connection sends a line that is not a greeting at all',
+      improvement: 'The refusal does not quote what was received, so the author of a broken client has to capture its traffic to see what it really sent.',
+    }],
+    ['a lower-case greeting', 'client x: Alice', 'expected a greeting "Client X: <name>" or "Client Y: <name>"', {
+      case: 'A greeting with the wrong case (`client x:`)',
+      improvement: 'The server gives the generic expected-greeting reason and could instead point out that `Client` and the id are case-sensitive.',
+    }],
+    ['an id Z', 'Client Z: Zed', 'expected a greeting "Client X: <name>" or "Client Y: <name>"', {
+      case: 'A greeting for an id other than X or Y',
+      improvement: 'The generic reason does not say that only the ids X and Y exist; a specific message would.',
+    }],
+    ['an empty name', 'Client X:', 'the name is empty; send "Client X: <name>"', {
+      case: 'A greeting with an empty name',
+      improvement: 'Only hand-made clients reach this (the reference client refuses an empty --name before connecting), and the refused client must reconnect to try again.',
+    }],
+    ['a 257-byte name', `Client Y: ${'n'.repeat(257)}`, 'the name is 257 bytes long; the limit is 256 bytes of UTF-8', {
+      case: 'A greeting whose name is over 256 bytes',
+      improvement: 'The limit counts UTF-8 bytes, so a name of 86 CJK characters is refused although it looks short on screen.',
+    }],
+    ['a 1025-byte line', 'x'.repeat(1025), 'the line is longer than 1024 bytes; send shorter lines ending in a newline', {
+      case: 'A line over 1024 bytes where a greeting should be',
+      improvement: 'The limit is fixed in the protocol module; a --max-line option would be needed to serve longer lines.',
+    }],
+  ])('%s is answered with one Error line and closed, and X and Y still complete', async ([, line, reason, varying], { task }) => {
+    catalogue(task, {
+      ...varying,
+      induced: 'A raw socket sends that line, then a raw X and Y greet validly.',
+      behaviour: `The server answers \`Error: ${reason}\`, closes that connection, logs one \`Rejected …\` line on stderr, and X and Y still complete with exit 0.`,
+    });
     const scene = useScene();
     const server = await startServer(scene, referenceTarget());
     const bad = await greet(scene, server, 'bad peer', line);
@@ -43,7 +69,13 @@ describe('an invalid greeting', () => {
     expect(server.child.lines('stderr')).toEqual([expect.stringMatching(/^Rejected 127\.0\.0\.1:\d+: /)]);
   });
 
-  test('bytes that are not UTF-8 are refused with an Error line', async () => {
+  test('bytes that are not UTF-8 are refused with an Error line', async ({ task }) => {
+    catalogue(task, {
+      case: 'A connection sends bytes that are not UTF-8',
+      induced: 'A raw socket sends `Cl`, the bytes 0xFF 0xFE and a newline.',
+      behaviour: 'The server answers `Error: the line is not valid UTF-8; send UTF-8 text` and closes that connection.',
+      improvement: 'The message does not say which byte was wrong, so a client sending Latin-1 or UTF-16 gets no hint of its encoding mistake.',
+    });
     const scene = useScene();
     const server = await startServer(scene, referenceTarget());
     const bad = await connectPeer(scene, server, 'bad peer');
@@ -52,7 +84,13 @@ describe('an invalid greeting', () => {
     expect(bad.lines()).toEqual(['Error: the line is not valid UTF-8; send UTF-8 text']);
   });
 
-  test('a line over the limit is refused before its newline arrives', async () => {
+  test('a line over the limit is refused before its newline arrives', async ({ task }) => {
+    catalogue(task, {
+      case: 'A connection sends 64 KiB without a newline',
+      induced: 'A raw socket sends 65,536 bytes of `x` and never a newline.',
+      behaviour: 'The server refuses it with `Error: the line is longer than 1024 bytes; send shorter lines ending in a newline` without waiting for a newline, and closes it.',
+      improvement: 'This bounds the memory of one connection but not the number of connections, which the server does not cap.',
+    });
     const scene = useScene();
     const server = await startServer(scene, referenceTarget());
     const bad = await connectPeer(scene, server, 'bad peer');
@@ -63,7 +101,13 @@ describe('an invalid greeting', () => {
 });
 
 describe('places for X and Y', () => {
-  test('a second X while one is held is refused, and the first X completes', async () => {
+  test('a second X while one is held is refused, and the first X completes', async ({ task }) => {
+    catalogue(task, {
+      case: 'A second client X while one is held',
+      induced: 'Two raw sockets greet as `Client X:`, the second after the server printed the first.',
+      behaviour: 'The second is answered `Error: client X is already connected; only one X and one Y are served` and closed; the first X and a Y get the acknowledgment.',
+      improvement: 'Whoever greets first as X takes the place, since the protocol has no authentication, so an impostor who is quicker wins.',
+    });
     const scene = useScene();
     const server = await startServer(scene, referenceTarget());
     const x = await greet(scene, server, 'X', 'Client X: Alice');
@@ -75,7 +119,13 @@ describe('places for X and Y', () => {
     await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK)]);
   });
 
-  test('a connection that closes before greeting blocks nobody', async () => {
+  test('a connection that closes before greeting blocks nobody', async ({ task }) => {
+    catalogue(task, {
+      case: 'A connection that closes before greeting',
+      induced: 'A raw socket connects and closes its sending side (FIN) without sending anything.',
+      behaviour: 'The server logs `Connection from … closed before sending a greeting` on stderr, and a valid X and Y still complete with exit 0.',
+      improvement: 'Every such connection adds a line on stderr, so a port scan floods the log; repeated ones could be summarised.',
+    });
     const scene = useScene();
     const server = await startServer(scene, referenceTarget());
     const quitter = await connectPeer(scene, server, 'quitter');
@@ -85,7 +135,13 @@ describe('places for X and Y', () => {
     expect(await server.child.waitForExit()).toEqual({ code: 0, signal: null });
   });
 
-  test('a silent connection does not block X and Y, and is told the server is closing', async () => {
+  test('a silent connection does not block X and Y, and is told the server is closing', async ({ task }) => {
+    catalogue(task, {
+      case: 'A connection that never sends anything',
+      induced: 'A raw socket connects and stays silent while a raw X and Y greet.',
+      behaviour: 'X and Y get the acknowledgment regardless, and the silent connection is told `Error: the server already has X and Y and is closing` and closed.',
+      improvement: 'A silent connection is held without a time limit until the exchange ends, so a greeting timeout or a cap on connections would bound what many of them cost.',
+    });
     const scene = useScene();
     const server = await startServer(scene, referenceTarget());
     const silent = await connectPeer(scene, server, 'silent');
@@ -94,7 +150,13 @@ describe('places for X and Y', () => {
     expect(silent.lines()).toEqual(['Error: the server already has X and Y and is closing']);
   });
 
-  test('a held X whose connection is reset frees its place for another X', async () => {
+  test('a held X whose connection is reset frees its place for another X', async ({ task }) => {
+    catalogue(task, {
+      case: 'X\'s connection is reset after its greeting, before the acknowledgment',
+      induced: 'The raw X socket is reset (RST, `resetAndDestroy`) after the server printed its greeting.',
+      behaviour: 'The server logs `Client X disconnected before the acknowledgment; waiting for another client X`, and a new X (Carol) takes the place and completes with Y.',
+      improvement: 'Only a reset or close is noticed: a client whose host vanishes without a word keeps its place, which TCP keepalive or an application-level ping would detect.',
+    });
     const scene = useScene();
     const server = await startServer(scene, referenceTarget());
     const first = await greet(scene, server, 'X (reset)', 'Client X: Alice');
@@ -108,7 +170,13 @@ describe('places for X and Y', () => {
     await Promise.all([x.waitForLine(ack), y.waitForLine(ack)]);
   });
 
-  test('a held X that half-closes its connection still gets the acknowledgment', async () => {
+  test('a held X that half-closes its connection still gets the acknowledgment', async ({ task }) => {
+    catalogue(task, {
+      case: 'X half-closes its connection (shuts down its sending side) after greeting',
+      induced: 'The raw X socket calls `end()` (FIN) right after its greeting.',
+      behaviour: 'The server logs `Client X closed its sending side; it still gets the acknowledgment`, keeps X\'s place, and both X and Y receive the acknowledgment.',
+      improvement: 'A client that closed fully after greeting looks the same (both send FIN), so the server keeps its place and writes the acknowledgment into a socket nobody reads (CONTRACT section 8).',
+    });
     const scene = useScene();
     const server = await startServer(scene, referenceTarget());
     const x = await greet(scene, server, 'X', 'Client X: Alice');
@@ -136,7 +204,13 @@ describe('the end of the exchange', () => {
     expect([x.lines(), y.lines()]).toEqual([[ACK], [ACK]]);
   });
 
-  test('the server stops listening once it has X and Y', async () => {
+  test('the server stops listening once it has X and Y', async ({ task }) => {
+    catalogue(task, {
+      case: 'A client connects after the exchange is over',
+      induced: 'A raw socket connects to the port after the server completed with a raw X and Y and exited.',
+      behaviour: 'The connection is refused (`ECONNREFUSED`): the server stopped listening once it had X and Y.',
+      improvement: 'A late client learns only that nothing is listening, not that the exchange already happened; only connections made before the end are told so.',
+    });
     const scene = useScene();
     const server = await startServer(scene, referenceTarget());
     await completeValidPair(scene, server);
