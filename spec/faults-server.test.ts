@@ -4,9 +4,9 @@
 // one connection (reset and half-close, made by the harness proxy), the
 // server survives and a valid X and Y arriving afterwards still complete; a
 // silent server (SIGSTOP) completes once it is continued (SIGCONT).
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
-import type { Child } from './harness/process.js';
+import { stackTraceLines, type Child } from './harness/process.js';
 import { startProxy, type ProxiedConnection, type Proxy } from './harness/proxy.js';
 import type { Scene } from './harness/scene.js';
 import { chatTarget, referenceTarget, startClient, startServer, type RunningServer, type Target } from './harness/target.js';
@@ -67,6 +67,7 @@ const cells = STAGES.flatMap((stage) => FAULTS.map((fault) => [stage, fault] as 
 
 test.for(cells)('the server, %s, %s: the clients end as the contract says', async ([stage, fault], { task }) => {
   const scene = useScene();
+  onTestFinished(() => expect(stackTraceLines(scene), 'no program may print a stack trace').toEqual([]));
   const target = stage === 'mid-chat' ? chatTarget(referenceTarget()) : referenceTarget();
   const setting: Setting = { scene, target, server: await startServer(scene, target) };
   const run = { 'before connecting': beforeConnecting, 'connected, no greeting': connectedNoGreeting, 'greeted, no acknowledgment': greeted, 'mid-chat': midChat }[stage];

@@ -3,10 +3,10 @@
 // survivors do what docs/CONTRACT.md says, within the harness's bounds: no
 // hang, no stack trace, the one-line messages, the exit codes; where the
 // server survives, a client arriving afterwards still completes the exchange.
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
 import { connectAndSend, connectPeer, type Peer } from './harness/peer.js';
-import { launch, type Child } from './harness/process.js';
+import { launch, stackTraceLines, type Child } from './harness/process.js';
 import { startProxy } from './harness/proxy.js';
 import type { Scene } from './harness/scene.js';
 import { chatTarget, referenceTarget, REPO_ROOT, startClient, startServer, type RunningServer } from './harness/target.js';
@@ -68,6 +68,7 @@ const cells = (['X', 'Y'] as const).flatMap((role) =>
 test.for(cells)('client %s, %s, %s: the survivors carry on as the contract says', async ([role, stage, fault], { task }) => {
   const other: Id = role === 'X' ? 'Y' : 'X';
   const scene = useScene();
+  onTestFinished(() => expect(stackTraceLines(scene), 'no program may print a stack trace').toEqual([]));
   if (stage === 'mid-chat') {
     const outcome = await midChat(scene, role, other, fault);
     catalogue(task, {

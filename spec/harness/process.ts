@@ -196,6 +196,19 @@ export class Child implements Resource {
   }
 }
 
+/**
+ * Lines that look like a stack trace (`    at fn (file.js:1:2)`) on the
+ * stderr of any process in `scene`, labelled: a program must never show one.
+ */
+export function stackTraceLines(scene: Scene): string[] {
+  return scene
+    .resources()
+    .filter((resource): resource is Child => resource instanceof Child)
+    .flatMap((child) => child.lines('stderr').filter((line) => STACK_FRAME.test(line)).map((line) => `${child.label}: ${line}`));
+}
+
+const STACK_FRAME = /^\s+at .*(:\d+:\d+\)?|\(native\))$/;
+
 /** Describes an exit status as a short phrase, e.g. `code 1` or `signal SIGKILL`. */
 export function formatExit(exit: ExitStatus | undefined): string {
   if (exit === undefined) return 'still running';

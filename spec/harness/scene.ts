@@ -30,6 +30,11 @@ export class Scene {
     return resource;
   }
 
+  /** Everything the scene owns, in the order it was started. */
+  resources(): readonly Resource[] {
+    return [...this.#resources];
+  }
+
   /** What every resource printed or received, in the order they were started. */
   transcript(): string {
     if (this.#resources.length === 0) return '(nothing was started)';
