@@ -131,26 +131,10 @@ async function connectedNoGreeting(setting: Setting, fault: Fault): Promise<stri
     return `X says in one line that its connection was ${fault === 'reset' ? 'reset' : 'closed'} and exits 1; the server survives and a new X and Y complete`;
   }
   if (fault === 'silence') {
-    hitServer(setting, fault);
-    connection.release();
-    const y = startClient(scene, target, server, { id: 'Y', name: 'Bob' });
-    await y.waitForLine('Sent: Client Y: Bob');
-    server.child.signal('SIGCONT');
-    expect(await Promise.all([x.waitForExit(), y.waitForExit(), server.child.waitForExit()])).toEqual([
-      { code: 0, signal: null },
-      { code: 0, signal: null },
-      { code: 0, signal: null },
-    ]);
+    await frozenThenContinued(setting, x, () => connection.release());
     return 'X and Y wait while the server is frozen; once continued it completes the exchange and all exit 0';
   }
-  hitServer(setting, fault);
-  const expected =
-    fault === 'clean close' ? ['Error: the server refused the greeting: the server was stopped'] : [expect.stringMatching(SERVER_GONE)];
-  expect(await ending(x)).toEqual({ code: 1, stderr: expected });
-  expect((await server.child.waitForExit()).code).toBe(fault === 'clean close' ? 1 : null);
-  return fault === 'clean close'
-    ? 'the server tells X "Error: the server was stopped" and exits 1; X prints it in one line and exits 1'
-    : 'X says in one line that the server closed the connection and exits 1';
+  return serverStops(setting, x, fault);
 }
 
 async function greeted(setting: Setting, fault: Fault): Promise<string> {
@@ -178,21 +162,33 @@ async function greeted(setting: Setting, fault: Fault): Promise<string> {
     return 'X says in one line that the server closed and exits 1; the server still holds X (a FIN looks like a half-close), so Y completes with it';
   }
   if (fault === 'silence') {
-    hitServer(setting, fault);
-    const y = startClient(scene, target, server, { id: 'Y', name: 'Bob' });
-    await y.waitForLine('Sent: Client Y: Bob');
-    server.child.signal('SIGCONT');
-    expect(await Promise.all([x.waitForExit(), y.waitForExit(), server.child.waitForExit()])).toEqual([
-      { code: 0, signal: null },
-      { code: 0, signal: null },
-      { code: 0, signal: null },
-    ]);
+    await frozenThenContinued(setting, x, () => {});
     return 'Y connects and greets while the server is frozen; once continued it completes the exchange and all exit 0';
   }
+  return serverStops(setting, x, fault);
+}
+
+/** Freezes the server, lets Y connect and greet (after `meanwhile`), continues it: X, Y and the server exit 0. */
+async function frozenThenContinued({ scene, target, server }: Setting, x: Child, meanwhile: () => void): Promise<void> {
+  server.child.signal('SIGSTOP');
+  meanwhile();
+  const y = startClient(scene, target, server, { id: 'Y', name: 'Bob' });
+  await y.waitForLine('Sent: Client Y: Bob');
+  server.child.signal('SIGCONT');
+  expect(await Promise.all([x.waitForExit(), y.waitForExit(), server.child.waitForExit()])).toEqual([
+    { code: 0, signal: null },
+    { code: 0, signal: null },
+    { code: 0, signal: null },
+  ]);
+}
+
+/** SIGTERM or SIGKILL to the server while X waits for its acknowledgment. */
+async function serverStops(setting: Setting, x: Child, fault: 'clean close' | 'SIGKILL'): Promise<string> {
   hitServer(setting, fault);
   const expected =
     fault === 'clean close' ? ['Error: the server refused the greeting: the server was stopped'] : [expect.stringMatching(SERVER_GONE)];
   expect(await ending(x)).toEqual({ code: 1, stderr: expected });
+  expect((await setting.server.child.waitForExit()).code).toBe(fault === 'clean close' ? 1 : null);
   return fault === 'clean close'
     ? 'the server tells X "Error: the server was stopped" and exits 1; X prints it in one line and exits 1'
     : 'X says in one line that the server closed the connection and exits 1';
