@@ -350,7 +350,7 @@ export class Terminal implements Resource {
     if (this.#exit === undefined && !this.#controlGone && this.#panePid !== undefined) {
       const pid = this.#panePid;
       signal(pid, 'SIGHUP'); // what closing a terminal window sends
-      const timer = setTimeout(() => signal(pid, 'SIGKILL'), STOP_GRACE_MS);
+      const timer = setTimeout(() => signal(pid, 'SIGKILL'), STOP_GRACE_MS); // guard: SIGHUP ignored
       try {
         await waitUntil({
           emitter: this.#updates,
@@ -366,7 +366,7 @@ export class Terminal implements Resource {
       }
     }
     if (!this.#serverGone) await this.#tmux(['kill-server']).catch(() => this.#server?.kill('SIGTERM'));
-    const stragglers = setTimeout(() => {
+    const stragglers = setTimeout(() => { // guard: a tmux process outliving kill-server
       for (const child of [this.#server, this.#control, this.#waiter]) child?.kill('SIGKILL'); // only if they outlive kill-server
     }, STOP_GRACE_MS);
     await Promise.all([this.#serverClosed, this.#controlClosed, this.#waiterClosed]).finally(() => clearTimeout(stragglers));
