@@ -54,7 +54,7 @@ export interface ClientOptions {
   readonly chat: boolean;
 }
 
-/** Parses the client's command line; `undefined` means help was printed. */
+/** Parses the client's command line; `undefined` means `--help` was asked for. */
 export function parseClientArgs(argv: readonly string[]): ClientOptions | undefined {
   const parsed = parseCommandLine(argv, {
     host: { type: 'string' },

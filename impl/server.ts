@@ -24,7 +24,7 @@ Options:
 
 Exit codes: 0 done, 1 runtime failure, 2 usage error.`;
 
-/** Parses the server's command line; `undefined` means help was printed. */
+/** Parses the server's command line; `undefined` means `--help` was asked for. */
 export function parseServerArgs(argv: readonly string[]): ServerOptions | undefined {
   const parsed = parseCommandLine(argv, {
     host: { type: 'string' },
