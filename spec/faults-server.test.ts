@@ -40,11 +40,13 @@ async function validPairCompletes({ scene, target, server }: Setting): Promise<v
   const x = startClient(scene, target, server, { id: 'X', name: 'Alice', label: 'client X (after)' });
   await server.child.waitForLine('Received: Client X: Alice');
   const y = startClient(scene, target, server, { id: 'Y', name: 'Bob', label: 'client Y (after)' });
-  expect(await Promise.all([x.waitForExit(), y.waitForExit(), server.child.waitForExit()])).toEqual([
-    { code: 0, signal: null },
-    { code: 0, signal: null },
-    { code: 0, signal: null },
-  ]);
+  await allExitZero(x, y, server.child);
+}
+
+/** Waits for every one of `children` to exit, and expects each to exit 0. */
+async function allExitZero(...children: Child[]): Promise<void> {
+  const exits = await Promise.all(children.map((child) => child.waitForExit()));
+  expect(exits).toEqual(children.map(() => ({ code: 0, signal: null })));
 }
 
 /** Exit code and stderr lines of a client. */
@@ -102,11 +104,7 @@ async function beforeConnecting(setting: Setting, fault: Fault): Promise<string>
     await Promise.all([x.waitForLine('Sent: Client X: Alice'), y.waitForLine('Sent: Client Y: Bob')]);
     expect([x.exit, y.exit]).toEqual([undefined, undefined]); // both still waiting for the frozen server
     server.child.signal('SIGCONT');
-    expect(await Promise.all([x.waitForExit(), y.waitForExit(), server.child.waitForExit()])).toEqual([
-      { code: 0, signal: null },
-      { code: 0, signal: null },
-      { code: 0, signal: null },
-    ]);
+    await allExitZero(x, y, server.child);
     return 'connections wait in the kernel while the server is frozen; once continued it completes the exchange and all exit 0';
   }
   // reset / half-close: the connection is cut as it arrives, before anything reaches the server.
@@ -154,10 +152,7 @@ async function greeted(setting: Setting, fault: Fault): Promise<string> {
     hitConnection(connection, fault);
     expect(await ending(x)).toEqual({ code: 1, stderr: [expect.stringMatching(SERVER_GONE)] });
     const y = startClient(scene, target, server, { id: 'Y', name: 'Bob' });
-    expect(await Promise.all([y.waitForExit(), server.child.waitForExit()])).toEqual([
-      { code: 0, signal: null },
-      { code: 0, signal: null },
-    ]);
+    await allExitZero(y, server.child);
     expect(y.lines().at(-1)).toBe(`Received: ${ACK}`);
     return 'X says in one line that the server closed and exits 1; the server still holds X (a FIN looks like a half-close), so Y completes with it';
   }
@@ -175,11 +170,7 @@ async function frozenThenContinued({ scene, target, server }: Setting, x: Child,
   const y = startClient(scene, target, server, { id: 'Y', name: 'Bob' });
   await y.waitForLine('Sent: Client Y: Bob');
   server.child.signal('SIGCONT');
-  expect(await Promise.all([x.waitForExit(), y.waitForExit(), server.child.waitForExit()])).toEqual([
-    { code: 0, signal: null },
-    { code: 0, signal: null },
-    { code: 0, signal: null },
-  ]);
+  await allExitZero(x, y, server.child);
 }
 
 /** SIGTERM or SIGKILL to the server while X waits for its acknowledgment. */
