@@ -68,36 +68,6 @@ describe('an invalid greeting', () => {
     expect(await server.child.waitForExit()).toEqual({ code: 0, signal: null });
     expect(server.child.lines('stderr')).toEqual([expect.stringMatching(/^Rejected 127\.0\.0\.1:\d+: /)]);
   });
-
-  test('bytes that are not UTF-8 are refused with an Error line', async ({ task }) => {
-    catalogue(task, {
-      case: 'A connection sends bytes that are not UTF-8',
-      induced: 'A raw socket sends `Cl`, the bytes 0xFF 0xFE and a newline.',
-      behaviour: 'The server answers `Error: the line is not valid UTF-8; send UTF-8 text` and closes that connection.',
-      improvement: 'The message does not say which byte was wrong, so a client sending Latin-1 or UTF-16 gets no hint of its encoding mistake.',
-    });
-    const scene = useScene();
-    const server = await startServer(scene, referenceTarget());
-    const bad = await connectPeer(scene, server, 'bad peer');
-    await bad.send(Buffer.from([0x43, 0x6c, 0xff, 0xfe, 0x0a]));
-    await bad.waitForEnd();
-    expect(bad.lines()).toEqual(['Error: the line is not valid UTF-8; send UTF-8 text']);
-  });
-
-  test('a line over the limit is refused before its newline arrives', async ({ task }) => {
-    catalogue(task, {
-      case: 'A connection sends 64 KiB without a newline',
-      induced: 'A raw socket sends 65,536 bytes of `x` and never a newline.',
-      behaviour: 'The server refuses it with `Error: the line is longer than 1024 bytes; send shorter lines ending in a newline` without waiting for a newline, and closes it.',
-      improvement: 'This bounds the memory of one connection but not the number of connections, which the server does not cap.',
-    });
-    const scene = useScene();
-    const server = await startServer(scene, referenceTarget());
-    const bad = await connectPeer(scene, server, 'bad peer');
-    await bad.send('x'.repeat(64 * 1024)); // no newline, ever
-    await bad.waitForEnd();
-    expect(bad.lines()).toEqual(['Error: the line is longer than 1024 bytes; send shorter lines ending in a newline']);
-  });
 });
 
 describe('places for X and Y', () => {
