@@ -28,7 +28,7 @@ async function openTerminalChat(): Promise<TerminalChat> {
   const server = await startServer(scene, target);
   const x = await startTerminal(scene, {
     label: 'client X (terminal)',
-    argv: expandArgv(target.client.argv, { host: server.host, port: String(server.port), id: 'X', name: 'Alice' }),
+    argv: expandArgv(target.clients.X.argv, { host: server.host, port: String(server.port), id: 'X', name: 'Alice' }),
     cwd: target.cwd,
     env: target.env,
     width: 120,

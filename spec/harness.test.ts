@@ -177,7 +177,7 @@ describe('ports', () => {
     const error = await rejection(startServer(scene, target));
     expect(error).toBeInstanceOf(HarnessError);
     expect(error.message).toBe(
-      `port ${occupier.port} is busy on this machine, so reference cannot be started; free it and run again`,
+      `port ${occupier.port} is in use by another program, so reference cannot start; free it and run again`,
     );
   });
 });

@@ -59,6 +59,32 @@ export class Peer implements Resource {
     return splitLines(this.text());
   }
 
+  /** The local port of this end, which names the connection in /proc/net/tcp. */
+  get localPort(): number {
+    return this.#socket.localPort ?? 0;
+  }
+
+  /** Whether the connection is over: the other side ended or reset it, or it was closed here. */
+  get finished(): boolean {
+    return this.#ended || this.#closed;
+  }
+
+  /** Waits until `done(text)` holds for the text received, or the connection is over; false after the bound. */
+  async waitForText(done: (text: string) => boolean, timeoutMs: number): Promise<boolean> {
+    try {
+      await waitUntil({
+        emitter: this.#updates,
+        done: () => done(this.text()) || this.#ended || this.#closed,
+        what: `${this.label} to receive the expected text`,
+        context: () => '',
+        timeoutMs,
+      });
+    } catch {
+      return false;
+    }
+    return done(this.text());
+  }
+
   /** Whether the other side has finished sending (FIN received). */
   get ended(): boolean {
     return this.#ended;
@@ -177,9 +203,12 @@ export async function connectPeer(
   scene: Scene,
   server: { readonly host: string; readonly port: number },
   label = 'raw peer',
+  { allowHalfOpen = false }: { allowHalfOpen?: boolean } = {},
 ): Promise<Peer> {
-  // Like a polite client, it closes its side once the other side has closed.
-  const socket = net.connect({ host: server.host, port: server.port });
+  // By default, like a polite client, it closes its side once the other side
+  // has closed. With allowHalfOpen it stays open until the test closes or
+  // resets it (a reset leaves no TIME_WAIT on a fixed port).
+  const socket = net.connect({ host: server.host, port: server.port, allowHalfOpen });
   const peer = scene.adopt(new Peer(scene, label, socket));
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -208,16 +237,20 @@ export async function connectAndSend(
 /** A listening socket that hands each accepted connection to the test as a {@link Peer}. */
 export class FakeServer implements Resource {
   readonly label: string;
-  readonly host = '127.0.0.1';
+  readonly host: string;
   readonly peers: Peer[] = [];
   readonly #server: net.Server;
   readonly #scene: Scene;
   readonly #updates = new EventEmitter();
 
-  constructor(scene: Scene, label: string) {
+  readonly #listenOn: { readonly host: string; readonly port: number };
+
+  constructor(scene: Scene, label: string, listenOn: { readonly host: string; readonly port: number }) {
     this.label = label;
     this.#scene = scene;
-    this.#server = net.createServer((socket) => {
+    this.#listenOn = listenOn;
+    this.host = listenOn.host === '0.0.0.0' ? '127.0.0.1' : listenOn.host;
+    this.#server = net.createServer({ allowHalfOpen: true }, (socket) => {
       this.peers.push(scene.adopt(new Peer(scene, `${label} connection #${this.peers.length + 1}`, socket)));
       this.#updates.emit('update');
     });
@@ -230,7 +263,7 @@ export class FakeServer implements Resource {
   async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen({ host: this.host, port: 0 }, resolve);
+      this.#server.listen(this.#listenOn, resolve);
     });
   }
 
@@ -257,15 +290,20 @@ export class FakeServer implements Resource {
 }
 
 /**
- * Starts a fake server on a free loopback port.
+ * Starts a fake server, by default on a free loopback port; `0.0.0.0` and a
+ * fixed port stand in for a server that clients find at a hard-coded port.
  *
  * @example
  * const fake = await startFakeServer(scene);
  * const client = startClient(scene, target, fake, { id: 'X', name: 'Alice' });
  * const peer = await fake.waitForPeer();
  */
-export async function startFakeServer(scene: Scene, label = 'fake server'): Promise<FakeServer> {
-  const server = scene.adopt(new FakeServer(scene, label));
+export async function startFakeServer(
+  scene: Scene,
+  label = 'fake server',
+  listenOn: { readonly host: string; readonly port: number } = { host: '127.0.0.1', port: 0 },
+): Promise<FakeServer> {
+  const server = scene.adopt(new FakeServer(scene, label, listenOn));
   await server.listen();
   return server;
 }

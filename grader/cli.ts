@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * `npm run grade -- [target.json | folder] [options]`: grades one target, or
+ * every target in a folder, prints the rubric and writes the reports.
+ *
+ * Exit codes: 0 every claimed part got full marks; 1 points were lost;
+ * 2 the command line or a target description is wrong (nothing graded);
+ * 3 a harness problem (a busy fixed port, say) makes the grade untrustworthy.
+ */
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HarnessError, loadTarget, REPO_ROOT, type Target } from '../spec/harness/target.js';
+import { gradebookCsv, gradeJson, gradeMarkdown, gradescopeResults, junitXml, rubricText } from './report.js';
+import { ITEMS, PART_POINTS } from './rubric.js';
+import { gradeTarget, type TargetGrade } from './run.js';
+
+const USAGE = `usage: npm run grade -- [target.json | folder of targets] [--out DIR] [--gradescope FILE] [--only ITEM,...] [--verbose]
+  no target: grades the reference implementation (fixtures/targets/reference.json)
+  --out DIR          where reports go (default: reports/)
+  --gradescope FILE  also write Gradescope's results.json there (one target only)
+  --only ITEM,...    grade only these rubric items (ids: ${ITEMS.map((item) => item.id).join(', ')})
+  --verbose          say what runs, on stderr`;
+
+/** Exit codes, as documented in docs/GRADING.md. */
+export const GRADE_EXIT = { fullMarks: 0, pointsLost: 1, usage: 2, harness: 3 } as const;
+
+class UsageError extends Error {}
+
+/** The target files a path names: a JSON file, a folder with target.json, or a folder of those. */
+export function targetFiles(path: string): string[] {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new UsageError(`${path} does not exist; name a target JSON file or a folder of them`);
+  if (!statSync(full).isDirectory()) return [full];
+  if (existsSync(join(full, 'target.json'))) return [join(full, 'target.json')];
+  const found = readdirSync(full, { withFileTypes: true })
+    .flatMap((entry) => {
+      if (entry.isFile() && entry.name.endsWith('.json')) return [join(full, entry.name)];
+      if (entry.isDirectory() && existsSync(join(full, entry.name, 'target.json'))) return [join(full, entry.name, 'target.json')];
+      return [];
+    })
+    .sort();
+  if (found.length === 0) throw new UsageError(`${path} holds no target: no *.json and no */target.json; see docs/GRADING.md`);
+  return found;
+}
+
+function parse(argv: readonly string[]): { targets: string[]; out: string; gradescope?: string; only?: string[]; verbose: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        gradescope: { type: 'string' },
+        only: { type: 'string' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) throw new UsageError('');
+  if (positionals.length > 1) throw new UsageError(`one target or folder at a time (got ${positionals.length}); put the targets in one folder`);
+  const only = values.only?.split(',').map((id) => id.trim());
+  const unknown = only?.find((id) => !ITEMS.some((item) => item.id === id));
+  if (unknown !== undefined) throw new UsageError(`--only: there is no item "${unknown}"`);
+  const targets = targetFiles(positionals[0] ?? join(REPO_ROOT, 'fixtures/targets/reference.json'));
+  if (values.gradescope && targets.length > 1) throw new UsageError('--gradescope grades one submission; name one target, not a folder');
+  return {
+    targets,
+    out: resolve(values.out ?? join(REPO_ROOT, 'reports')),
+    verbose: values.verbose === true,
+    ...(values.gradescope ? { gradescope: resolve(values.gradescope) } : {}),
+    ...(only ? { only } : {}),
+  };
+}
+
+function write(file: string, text: string): string {
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Full marks on every part the target claims. */
+function fullMarks(grade: TargetGrade, target: Target): boolean {
+  return grade.items.every((item) => item.verdict.passed || (item.part === 'chat' && !target.parts.chat));
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = parse(argv);
+  const loaded = options.targets.map((file) => loadTarget(file));
+  const grades: TargetGrade[] = [];
+  let code: number = GRADE_EXIT.fullMarks;
+  for (const target of loaded) {
+    const note = (line: string): void => {
+      if (options.verbose || line.includes('TIME_WAIT')) process.stderr.write(`grade: ${target.name}: ${line}\n`);
+    };
+    const grade = await gradeTarget(target, { onNote: note, ...(options.only ? { only: options.only } : {}) });
+    grades.push(grade);
+    process.stdout.write(`${rubricText(grade)}\n\n`);
+    if (grade.harnessProblems.length > 0) code = GRADE_EXIT.harness;
+    else if (code === GRADE_EXIT.fullMarks && !fullMarks(grade, target)) code = GRADE_EXIT.pointsLost;
+  }
+  const written = [
+    write(join(options.out, 'grade.md'), gradeMarkdown(grades)),
+    write(join(options.out, 'grade.json'), gradeJson(grades)),
+    write(join(options.out, 'junit.xml'), junitXml(grades)),
+    write(join(options.out, 'gradebook.csv'), gradebookCsv(grades)),
+  ];
+  if (grades.length === 1) written.push(write(join(options.out, 'results.json'), gradescopeResults(grades[0]!)));
+  if (options.gradescope && grades.length === 1) written.push(write(options.gradescope, gradescopeResults(grades[0]!)));
+  if (grades.length > 1) {
+    process.stdout.write(`${grades.length} targets: ${grades.map((grade) => `${grade.name} ${grade.scores.ack}/${PART_POINTS.ack}+${grade.scores.chat}`).join(', ')}\n`);
+  }
+  process.stdout.write(`Reports: ${written.map((file) => relative(process.cwd(), file) || file).join(', ')}\n`);
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(error.message ? `grade: ${error.message}\n${USAGE}\n` : `${USAGE}\n`);
+      process.exitCode = error.message ? GRADE_EXIT.usage : 0;
+    } else if (error instanceof HarnessError) {
+      process.stderr.write(`grade: ${error.message.split('\n')[0]}\n`);
+      process.exitCode = GRADE_EXIT.usage;
+    } else {
+      process.stderr.write(`grade: internal error: ${(error as Error).message.split('\n')[0]}; please report it with the command you ran\n`);
+      process.exitCode = GRADE_EXIT.harness;
+    }
+  },
+);

@@ -1,0 +1,161 @@
+/**
+ * Turns grades into what people and platforms read: the console rubric,
+ * reports/grade.md and grade.json, Gradescope's results.json, JUnit XML and,
+ * for a folder of targets, a gradebook CSV. Pure functions of the grades.
+ */
+import stripAnsi from 'strip-ansi';
+import { visible } from '../spec/harness/text.js';
+import { ITEMS, MARKED_BY_A_PERSON, PART_POINTS, PART_TITLES, type Part } from './rubric.js';
+import type { ItemResult, TargetGrade } from './run.js';
+
+const PARTS: readonly Part[] = ['ack', 'chat'];
+
+/** A block of program output, every invisible character shown, every line kept. */
+function quoted(text: string, indent: string): string {
+  if (text === '') return `${indent}(nothing)`;
+  return visible(stripAnsi(text))
+    .split('\n')
+    .filter((line, index, lines) => !(index === lines.length - 1 && line === ''))
+    .map((line) => `${indent}| ${line}`)
+    .join('\n');
+}
+
+/** The evidence of a failed item, as plain text lines under `indent`. */
+export function explain(result: ItemResult, indent = '      '): string {
+  const { verdict } = result;
+  const parts = [`${indent}${verdict.detail}`];
+  if (verdict.expected?.length) {
+    parts.push(`${indent}expected (verbatim, each on a line of its own, in this order):`);
+    parts.push(verdict.expected.map((line) => `${indent}  | ${line}`).join('\n'));
+  }
+  for (const evidence of verdict.actual ?? []) {
+    parts.push(`${indent}actual, ${evidence.source}:`, quoted(evidence.text, `${indent}  `));
+  }
+  if (verdict.hint) parts.push(`${indent}hint: ${verdict.hint}`);
+  return parts.join('\n');
+}
+
+const mark = (result: ItemResult): string => (result.verdict.passed ? '✓' : '✗');
+const pointsOf = (result: ItemResult): string => `${result.score}/${result.points}`.padStart(5);
+
+/** The rubric for one target, as printed on the console. */
+export function rubricText(grade: TargetGrade): string {
+  const lines = [`Grade for ${grade.name}`, `  ${grade.file}`, ''];
+  for (const part of PARTS) {
+    lines.push(`${PART_TITLES[part]}: ${grade.scores[part]}/${PART_POINTS[part]}`);
+    for (const result of grade.items.filter((item) => item.part === part)) {
+      lines.push(`  ${mark(result)} ${pointsOf(result)}  ${result.title}`);
+      if (!result.verdict.passed) lines.push(explain(result, '           '));
+    }
+    lines.push('');
+  }
+  for (const row of MARKED_BY_A_PERSON) lines.push(`${row.title}: marked by a person (${row.points} points)`);
+  for (const problem of grade.harnessProblems) lines.push(`Harness problem (not the submission's fault): ${problem}`);
+  lines.push(
+    '',
+    `Total: ${grade.scores.ack}/${PART_POINTS.ack} executes correctly, ${grade.scores.chat}/${PART_POINTS.chat} extra credit; graded in ${grade.seconds.toFixed(1)} s`,
+  );
+  return lines.join('\n');
+}
+
+/** reports/grade.md: every target's rubric, failures with their evidence in code blocks. */
+export function gradeMarkdown(grades: readonly TargetGrade[]): string {
+  const out = ['# Grade', ''];
+  for (const grade of grades) {
+    out.push(`## ${grade.name}`, '', `Target: \`${grade.file}\``, '');
+    out.push(`| part | score |`, '| --- | ---: |');
+    for (const part of PARTS) out.push(`| ${PART_TITLES[part]} | ${grade.scores[part]}/${PART_POINTS[part]} |`);
+    for (const row of MARKED_BY_A_PERSON) out.push(`| ${row.title} | marked by a person (${row.points}) |`);
+    out.push('', '| | item | points |', '| --- | --- | ---: |');
+    for (const result of grade.items) out.push(`| ${mark(result)} | ${result.title.replace(/\|/g, '\\|')} | ${result.score}/${result.points} |`);
+    const failed = grade.items.filter((result) => !result.verdict.passed);
+    if (failed.length > 0) out.push('', '### What went wrong', '');
+    for (const result of failed) out.push(`#### ${result.title}`, '', '```text', explain(result, ''), '```', '');
+    for (const problem of grade.harnessProblems) out.push(`> Harness problem (not the submission's fault): ${problem}`, '');
+    out.push(`Graded in ${grade.seconds.toFixed(1)} s.`, '');
+  }
+  return out.join('\n');
+}
+
+/** reports/grade.json: the grades as data. */
+export function gradeJson(grades: readonly TargetGrade[]): string {
+  return `${JSON.stringify({ rubric: { points: PART_POINTS, items: ITEMS, markedByAPerson: MARKED_BY_A_PERSON }, targets: grades }, null, 2)}\n`;
+}
+
+/**
+ * Gradescope's results.json for one submission: the executes-correctly points
+ * count toward max_score, the chat's are extra credit on top.
+ */
+export function gradescopeResults(grade: TargetGrade): string {
+  const numbers: Record<Part, number> = { ack: 1, chat: 2 };
+  const counters: Record<Part, number> = { ack: 0, chat: 0 };
+  const tests = grade.items.map((result) => {
+    counters[result.part] += 1;
+    return {
+      name: result.title,
+      number: `${numbers[result.part]}.${counters[result.part]}`,
+      score: result.score,
+      max_score: result.points,
+      status: result.verdict.passed ? 'passed' : 'failed',
+      output: result.verdict.passed ? result.verdict.detail : explain(result, ''),
+      visibility: 'visible',
+      tags: [result.part, result.id],
+    };
+  });
+  const problems = grade.harnessProblems.map((problem) => `Harness problem (not the submission's fault): ${problem}`);
+  return `${JSON.stringify(
+    {
+      score: grade.scores.ack + grade.scores.chat,
+      max_score: PART_POINTS.ack,
+      execution_time: Math.round(grade.seconds),
+      output: [`Executes correctly ${grade.scores.ack}/${PART_POINTS.ack}; extra credit (chat) ${grade.scores.chat}/${PART_POINTS.chat}.`, ...problems].join('\n'),
+      visibility: 'visible',
+      stdout_visibility: 'visible',
+      tests,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+const xml = (text: string): string =>
+  // eslint-disable-next-line no-control-regex
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+
+/** JUnit XML: a test suite per target and part, a test case per item. */
+export function junitXml(grades: readonly TargetGrade[]): string {
+  const suites = grades.flatMap((grade) =>
+    PARTS.map((part) => {
+      const results = grade.items.filter((item) => item.part === part);
+      const failures = results.filter((result) => !result.verdict.passed).length;
+      const time = results.reduce((sum, result) => sum + result.seconds, 0);
+      const cases = results.map((result) => {
+        const open = `    <testcase classname="${xml(`${grade.name}.${part}`)}" name="${xml(`${result.title} (${result.points} points)`)}" time="${result.seconds.toFixed(3)}"`;
+        if (result.verdict.passed) return `${open}/>`;
+        return `${open}>\n      <failure message="${xml(result.verdict.detail)}">${xml(explain(result, ''))}</failure>\n    </testcase>`;
+      });
+      return [
+        `  <testsuite name="${xml(`${grade.name}: ${PART_TITLES[part]}`)}" tests="${results.length}" failures="${failures}" time="${time.toFixed(3)}">`,
+        ...cases,
+        '  </testsuite>',
+      ].join('\n');
+    }),
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.join('\n')}\n</testsuites>\n`;
+}
+
+const csvCell = (value: string | number): string => (/[",\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value));
+
+/** reports/gradebook.csv: one row per target, a column per item. */
+export function gradebookCsv(grades: readonly TargetGrade[]): string {
+  const header = ['target', 'file', `executes correctly (${PART_POINTS.ack})`, `extra credit (${PART_POINTS.chat})`, ...ITEMS.map((item) => item.id), 'harness problems'];
+  const rows = grades.map((grade) => [
+    grade.name,
+    grade.file,
+    grade.scores.ack,
+    grade.scores.chat,
+    ...ITEMS.map((item) => grade.items.find((result) => result.id === item.id)?.score ?? ''),
+    grade.harnessProblems.join('; '),
+  ]);
+  return `${[header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
+}

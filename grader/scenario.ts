@@ -1,0 +1,26 @@
+/**
+ * A scenario: one run of the target's programs (or some of them) in a fresh
+ * scene, judging one or more rubric items from what it saw.
+ */
+import type { Scene } from '../spec/harness/scene.js';
+import type { StartServerOptions, Target } from '../spec/harness/target.js';
+import type { Verdict } from './verdict.js';
+
+/** What a scenario gets. */
+export interface ScenarioContext {
+  /** Owns everything the scenario starts; disposed of by the runner. */
+  readonly scene: Scene;
+  /** The target, with the programs of the part being graded. */
+  readonly target: Target;
+  /** Passed to startServer: tells the grader's user about waits for a fixed port. */
+  readonly serverOptions: StartServerOptions;
+}
+
+/** One run judging some items. */
+export interface Scenario {
+  readonly id: string;
+  /** The rubric items it judges. */
+  readonly items: readonly string[];
+  /** Runs and returns a verdict for each of its items. */
+  run(context: ScenarioContext): Promise<Readonly<Record<string, Verdict>>>;
+}

@@ -1,0 +1,119 @@
+/**
+ * What the kernel knows about another process's TCP sockets, read from
+ * /proc/net/tcp and /proc/net/tcp6 (Linux). The grader needs facts that no
+ * event announces: that a server it did not write is listening (a program
+ * with no ready line), or that it has read a greeting out of its receive
+ * queue, so the next client can be let in after it. These waits poll, with a
+ * bound, because the kernel offers no notification for another process's
+ * socket state.
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** TCP states as /proc/net/tcp numbers them (include/net/tcp_states.h). */
+export const TCP_STATE = {
+  ESTABLISHED: 0x01,
+  TIME_WAIT: 0x06,
+  CLOSE_WAIT: 0x08,
+  LISTEN: 0x0a,
+} as const;
+
+/** One row of /proc/net/tcp{,6}. */
+export interface KernelSocket {
+  readonly localPort: number;
+  readonly remotePort: number;
+  readonly state: number;
+  /** Bytes sent but not yet acknowledged by the other side. */
+  readonly txQueue: number;
+  /** Bytes received but not yet read by the program. */
+  readonly rxQueue: number;
+}
+
+/**
+ * Parses the text of /proc/net/tcp or /proc/net/tcp6.
+ *
+ * @example
+ * parseProcNetTcp(readFileSync('/proc/net/tcp', 'utf8')).filter((s) => s.state === TCP_STATE.LISTEN);
+ */
+export function parseProcNetTcp(text: string): KernelSocket[] {
+  const rows: KernelSocket[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    const [, local, remote, state, queues] = fields;
+    if (!local || !remote || !state || !queues) continue;
+    const [tx, rx] = queues.split(':');
+    rows.push({
+      localPort: Number.parseInt(local.split(':')[1] ?? '', 16),
+      remotePort: Number.parseInt(remote.split(':')[1] ?? '', 16),
+      state: Number.parseInt(state, 16),
+      txQueue: Number.parseInt(tx ?? '0', 16),
+      rxQueue: Number.parseInt(rx ?? '0', 16),
+    });
+  }
+  return rows;
+}
+
+/** Every TCP socket on this machine (this network namespace), IPv4 and IPv6. */
+export function kernelSockets(): KernelSocket[] {
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) => {
+    try {
+      return parseProcNetTcp(readFileSync(file, 'utf8'));
+    } catch {
+      return []; // no IPv6 on this machine, or not Linux: nothing to report
+    }
+  });
+}
+
+/** Whether socket states can be read here at all (Linux with /proc). */
+export function canReadKernelSockets(): boolean {
+  try {
+    readFileSync('/proc/net/tcp', 'utf8');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const POLL_MS = 5;
+
+/**
+ * Polls `check` every few milliseconds until it is true (resolves true) or
+ * `timeoutMs` passes (resolves false). Only for kernel state, which has no event.
+ */
+export async function pollKernel(check: (sockets: KernelSocket[]) => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (check(kernelSockets())) return true;
+    if (Date.now() >= deadline) return false;
+    await delay(POLL_MS); // poll: no event exists for another process's socket state
+  }
+}
+
+/** Resolves true once something listens on `port`, false after the bound. */
+export function waitForListener(port: number, timeoutMs: number): Promise<boolean> {
+  return pollKernel((sockets) => sockets.some((s) => s.localPort === port && s.state === TCP_STATE.LISTEN), timeoutMs);
+}
+
+/**
+ * Resolves true once the server side of the connection from local port
+ * `clientPort` to `serverPort` holds no unread bytes: the server program has
+ * read everything the client sent (or closed the connection, which discards
+ * it). False after the bound: a server busy with another connection may not
+ * read it yet.
+ */
+export function waitForServerToRead(serverPort: number, clientPort: number, timeoutMs: number): Promise<boolean> {
+  return pollKernel(
+    (sockets) => !sockets.some((s) => s.localPort === serverPort && s.remotePort === clientPort && s.rxQueue > 0),
+    timeoutMs,
+  );
+}
+
+/** How many established connections the server on `port` has accepted or queued. */
+export function connectionsTo(port: number, sockets = kernelSockets()): number {
+  return sockets.filter((s) => s.localPort === port && s.remotePort !== 0 && s.state === TCP_STATE.ESTABLISHED).length;
+}
+
+/** Resolves true once no socket at all uses `port` locally (TIME_WAIT included), false after the bound. */
+export function waitForPortFree(port: number, timeoutMs: number): Promise<boolean> {
+  return pollKernel((sockets) => !sockets.some((s) => s.localPort === port), timeoutMs);
+}
