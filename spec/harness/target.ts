@@ -138,7 +138,7 @@ class DescriptionReader {
   }
 
   clients(raw: Json, field: string, inherit?: Programs['clients']): Programs['clients'] {
-    if (raw.client !== undefined && raw.clients !== undefined) this.fail(field, 'has both "client" and "clients"; keep one');
+    if (raw.client !== undefined && raw.clients !== undefined) this.fail(field || 'the target', 'has both "client" and "clients"; keep one');
     if (raw.client !== undefined) {
       const program = this.program(raw.client, `${field}client`);
       return { X: program, Y: program };

@@ -1,0 +1,55 @@
+// Reading other programs' socket states from /proc/net/tcp: what the grader waits on where no event exists.
+import net from 'node:net';
+import { expect, onTestFinished, test } from 'vitest';
+import { canReadKernelSockets, connectionsTo, parseProcNetTcp, TCP_STATE, waitForListener, waitForServerToRead } from './harness/kernel.js';
+import { connectPeer } from './harness/peer.js';
+import { useScene } from './harness/vitest.js';
+
+const SAMPLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:2EE0 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 618 1 0000000020217062 100 0 0 10 0
+   1: 0100007F:2EE0 0100007F:C874 01 00000000:0000000C 00:00000000 00000000     0        0 619 1 0000000020217062 20 4 30 10 -1
+`;
+
+test('rows of /proc/net/tcp give ports, state and queue sizes', () => {
+  expect(parseProcNetTcp(SAMPLE)).toEqual([
+    { localPort: 12000, remotePort: 0, state: TCP_STATE.LISTEN, txQueue: 0, rxQueue: 0 },
+    { localPort: 12000, remotePort: 0xc874, state: TCP_STATE.ESTABLISHED, txQueue: 0, rxQueue: 12 },
+  ]);
+});
+
+test('established connections to a port are counted, its listener is not', () => {
+  expect(connectionsTo(12000, parseProcNetTcp(SAMPLE))).toBe(1);
+});
+
+/** A server that accepts but reads nothing until `resume` is called on the socket it hands back. */
+async function silentServer(): Promise<{ port: number; accepted: Promise<net.Socket> }> {
+  let hand: (socket: net.Socket) => void = () => {};
+  const accepted = new Promise<net.Socket>((resolve) => (hand = resolve));
+  const server = net.createServer({ pauseOnConnect: true }, hand);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(async () => {
+    (await Promise.race([accepted, Promise.resolve(undefined)]))?.destroy();
+    server.close();
+  });
+  return { port: (server.address() as net.AddressInfo).port, accepted };
+}
+
+test.skipIf(!canReadKernelSockets())('bytes the server has not read are seen waiting, and seen gone once it reads', async () => {
+  const { port, accepted } = await silentServer();
+  const peer = await connectPeer(useScene(), { host: '127.0.0.1', port }, 'client');
+  await peer.send('Client X: Alice\n');
+  // The bound is what is under test here: the bytes stay unread for all of it.
+  expect(await waitForServerToRead(port, peer.localPort, 100)).toBe(false);
+  (await accepted).resume();
+  expect(await waitForServerToRead(port, peer.localPort, 5000)).toBe(true);
+});
+
+test.skipIf(!canReadKernelSockets())('a listening port is seen; a port nobody listens on is not', async () => {
+  const { port } = await silentServer();
+  expect(await waitForListener(port, 1000)).toBe(true);
+  const unused = net.createServer();
+  await new Promise<void>((resolve) => unused.listen(0, '127.0.0.1', resolve));
+  const freed = (unused.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => unused.close(() => resolve()));
+  expect(await waitForListener(freed, 50)).toBe(false);
+});

@@ -1,0 +1,88 @@
+// The grader's reports from a known grade: console rubric, Gradescope results.json, JUnit XML, gradebook CSV.
+import { describe, expect, test } from 'vitest';
+import { explain, gradebookCsv, gradescopeResults, junitXml, rubricText } from '../grader/report.js';
+import { ITEMS } from '../grader/rubric.js';
+import type { ItemResult, TargetGrade } from '../grader/run.js';
+import { fail, pass } from '../grader/verdict.js';
+
+const CLOSING = 'Sent acknowledgment to both X and Y';
+
+/** A grade where every item passed except the closing line, whose evidence has invisible characters. */
+function sampleGrade(): TargetGrade {
+  const items: ItemResult[] = ITEMS.map((item) => {
+    if (item.id !== 'closing-line') return { ...item, score: item.points, seconds: 0.5, verdict: pass('fine') };
+    const verdict = fail('the closing line is missing', {
+      expected: ['Client X: Alice', 'Client Y: Bob', CLOSING],
+      actual: [{ source: 'server stdout', text: 'Client X: Alice\nClient Y: Bob\r\nSent acknowledgement to both X and Y \n<done> & "quoted"' }],
+      hint: 'the assignment spells it "acknowledgment"',
+    });
+    return { ...item, score: 0, seconds: 0.5, verdict };
+  });
+  return { name: 'sample, "quoted"', file: '/tmp/sample/target.json', items, scores: { ack: 56, chat: 25 }, seconds: 9.6, harnessProblems: [] };
+}
+
+const closingResult = (grade: TargetGrade): ItemResult => grade.items.find((item) => item.id === 'closing-line')!;
+
+describe('a failed item shows expected and actual lines', () => {
+  const text = explain(closingResult(sampleGrade()), '');
+
+  test('with a carriage return, a trailing space and a missing final newline made visible', () => {
+    expect(text).toContain('| Client Y: Bob\\r⏎');
+    expect(text).toContain('| Sent acknowledgement to both X and Y·⏎');
+    expect(text).toContain('| <done> & "quoted"[no newline at end]');
+  });
+
+  test('with every expected line, in order, and the hint', () => {
+    expect(text.split('\n')).toEqual(
+      expect.arrayContaining(['  | Client X: Alice', '  | Client Y: Bob', `  | ${CLOSING}`, 'hint: the assignment spells it "acknowledgment"']),
+    );
+  });
+
+  test('without truncating a long output', () => {
+    const long = Array.from({ length: 500 }, (_, index) => `line ${index}`).join('\n');
+    const result = { ...closingResult(sampleGrade()), verdict: fail('long', { actual: [{ source: 'server stdout', text: long }] }) };
+    expect(explain(result, '')).toContain('| line 499[no newline at end]');
+  });
+});
+
+test('the console rubric gives each part its total and marks the failed item with its points', () => {
+  const text = rubricText(sampleGrade());
+  expect(text).toContain('Executes correctly: 56/60');
+  expect(text).toContain('Extra credit: the chat: 25/25');
+  expect(text).toContain('  ✗   0/4  The server prints "Sent acknowledgment to both X and Y" after the greetings');
+  expect(text).toContain('Inline documentation: marked by a person (20 points)');
+});
+
+test("Gradescope's results.json has the total, the maximum without extra credit, and one test per item", () => {
+  const results = JSON.parse(gradescopeResults(sampleGrade())) as Record<string, unknown> & { tests: Array<Record<string, unknown>> };
+  expect(results).toMatchObject({ score: 81, max_score: 60, execution_time: 10, visibility: 'visible' });
+  expect(results.tests).toHaveLength(ITEMS.length);
+  expect(results.tests[0]).toEqual({
+    name: ITEMS[0]!.title,
+    number: '1.1',
+    score: 8,
+    max_score: 8,
+    status: 'passed',
+    output: 'fine',
+    visibility: 'visible',
+    tags: ['ack', 'order-x-first'],
+  });
+  expect(results.tests.find((entry) => entry.status === 'failed')).toMatchObject({ number: '1.6', score: 0, max_score: 4 });
+  expect(results.tests.at(-1)).toMatchObject({ number: '2.6' });
+});
+
+test('JUnit XML has a suite per part, a failure with its message, and escapes markup', () => {
+  const xml = junitXml([sampleGrade()]);
+  expect(xml.match(/<testsuite /g)).toHaveLength(2);
+  expect(xml).toContain('tests="12" failures="1"');
+  expect(xml).toContain('<failure message="the closing line is missing">');
+  expect(xml).toContain('&lt;done&gt; &amp; &quot;quoted&quot;');
+  expect(xml).toContain('classname="sample, &quot;quoted&quot;.ack"');
+});
+
+test('the gradebook has a row per target with a column per item, quoting cells that need it', () => {
+  const [header, row, ...rest] = gradebookCsv([sampleGrade()]).trimEnd().split('\n');
+  expect(rest).toEqual([]);
+  expect(header).toBe(`target,file,executes correctly (60),extra credit (25),${ITEMS.map((item) => item.id).join(',')},harness problems`);
+  expect(row).toBe(`"sample, ""quoted""",/tmp/sample/target.json,56,25,${ITEMS.map((item) => (item.id === 'closing-line' ? 0 : item.points)).join(',')},`);
+});

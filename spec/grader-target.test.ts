@@ -1,0 +1,103 @@
+// Target descriptions (docs/GRADING.md): what each field means once loaded, and one exact line for each mistake.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, onTestFinished, test } from 'vitest';
+import { HarnessError, loadTarget, startClient, type Target } from './harness/target.js';
+import { useScene } from './harness/vitest.js';
+
+/** Writes `description` to a temporary target.json, removed when the test ends, and returns its path. */
+function describeTarget(description: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ack-target-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'target.json');
+  writeFileSync(file, typeof description === 'string' ? description : JSON.stringify(description));
+  return file;
+}
+
+const SERVER = { argv: ['python3', 'server.py', '{port}'], port: 12000 };
+const CLIENT = { argv: ['python3', 'client.py', '{id}'] };
+
+test('one client program serves both ids, and the defaults fill the rest', () => {
+  const target = loadTarget(describeTarget({ server: SERVER, client: CLIENT }));
+  expect(target).toMatchObject<Partial<Target>>({
+    host: '127.0.0.1',
+    env: {},
+    parts: { ack: true, chat: false },
+    server: { argv: SERVER.argv, port: 12000 },
+    clients: { X: CLIENT, Y: CLIENT },
+  });
+  expect(target.names).toBeUndefined();
+  expect(target.chat).toBeUndefined();
+});
+
+test('separate programs for X and Y, typed input, fixed names and a chat without greetings are all kept', () => {
+  const target = loadTarget(
+    describeTarget({
+      names: { X: 'Alice', Y: 'Bob' },
+      server: { ...SERVER, ready: 'ready to receive' },
+      clients: { X: { argv: ['python2', 'ClientX.py'], stdin: ['{name}'] }, Y: { argv: ['python2', 'ClientY.py'], stdin: ['{name}'] } },
+      chat: { server: { argv: ['python3', 'chat_server.py'], port: 12002 }, client: CLIENT, greets: false },
+    }),
+  );
+  expect(target.names).toEqual({ X: 'Alice', Y: 'Bob' });
+  expect(target.clients.Y).toEqual({ argv: ['python2', 'ClientY.py'], stdin: ['{name}'] });
+  expect(target.parts).toEqual({ ack: true, chat: true });
+  expect(target.chat).toEqual({ server: { argv: ['python3', 'chat_server.py'], port: 12002 }, clients: { X: CLIENT, Y: CLIENT }, greets: false });
+});
+
+test('a chat section without programs reuses the part-1 server, port and ready line', () => {
+  const target = loadTarget(describeTarget({ server: { ...SERVER, ready: 'listening' }, client: CLIENT, chat: {} }));
+  expect(target.chat).toEqual({ server: target.server, clients: target.clients, greets: true });
+});
+
+test('the host {hostname} means this machine’s name, as gethostname() gives it', () => {
+  expect(loadTarget(describeTarget({ host: '{hostname}', server: SERVER, client: CLIENT })).host).toBe(hostname());
+});
+
+test.for<[string, string, unknown]>([
+  ['not JSON', 'cannot read the target', '{ "server": '],
+  ['an array', 'the file must hold a JSON object', '[]'],
+  ['no server', 'server must be an object with "argv"', { client: CLIENT }],
+  ['an empty server argv', 'server.argv must be a non-empty array of strings', { server: { argv: [] }, client: CLIENT }],
+  ['a bad port', 'server.port must be "zero", "free" or a port number from 1 to 65535', { server: { argv: ['s'], port: 70000 }, client: CLIENT }],
+  ['port zero with no port group', 'server.ready needs a (?<port>\\d+) group when "port" is "zero", so the harness can read the port back', { server: { argv: ['s'], port: 'zero', ready: 'ready' }, client: CLIENT }],
+  ['a broken ready pattern', 'server.ready is not a valid regular expression ("(")', { server: { argv: ['s'], ready: '(' }, client: CLIENT }],
+  ['no client', 'the target needs "client" (one program for both ids) or "clients" ({"X": ..., "Y": ...})', { server: SERVER }],
+  ['both client and clients', 'the target has both "client" and "clients"; keep one', { server: SERVER, client: CLIENT, clients: {} }],
+  ['clients without Y', 'clients.Y must be an object with "argv"', { server: SERVER, clients: { X: CLIENT } }],
+  ['stdin not a list', 'client.stdin must be an array of strings', { server: SERVER, client: { argv: ['c'], stdin: 'Alice' } }],
+  ['names without Y', 'names must be {"X": "<name>", "Y": "<name>"}', { server: SERVER, client: CLIENT, names: { X: 'Alice' } }],
+  ['env with a number', 'env must map names to strings', { server: SERVER, client: CLIENT, env: { N: 1 } }],
+  ['an unknown part', 'parts must list "ack" and/or "chat"', { server: SERVER, client: CLIENT, parts: ['ack', 'video'] }],
+  ['the chat claimed but not described', 'parts claims "chat" but there is no "chat" section saying how to start it', { server: SERVER, client: CLIENT, parts: ['ack', 'chat'] }],
+  ['greets not a boolean', 'chat.greets must be true or false', { server: SERVER, client: CLIENT, chat: { greets: 'yes' } }],
+])('a description with %s is refused in one line: %s', ([, message, description]) => {
+  const file = describeTarget(description);
+  let error: unknown;
+  try {
+    loadTarget(file);
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(HarnessError);
+  const text = (error as Error).message;
+  expect(text).not.toContain('\n');
+  expect(text.startsWith(`cannot read the target ${file}:`) || text === `${file}: ${message}; see docs/GRADING.md`).toBe(true);
+  expect(text).toContain(message);
+});
+
+test('a Python program gets PYTHONUNBUFFERED=1 and its stdin lines, placeholders filled in', async () => {
+  const target = loadTarget(
+    describeTarget({
+      server: SERVER,
+      client: {
+        argv: ['python3', '-c', 'import os; print(os.environ.get("PYTHONUNBUFFERED"), input(), input())'],
+        stdin: ['{name}', 'id {id}'],
+      },
+    }),
+  );
+  const client = startClient(useScene(), target, { host: '127.0.0.1', port: 1 }, { id: 'Y', name: 'Bob' });
+  expect(await client.waitForExit()).toEqual({ code: 0, signal: null });
+  expect(client.output()).toBe('1 Bob id Y\n');
+});
