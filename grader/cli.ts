@@ -59,7 +59,11 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
+    const { code, message } = error as NodeJS.ErrnoException;
+    const option = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`option ${option} needs a value`);
+    throw new UsageError(message.split('\n')[0]);
   }
   const { values, positionals } = parsed;
   if (values.help) throw new UsageError('');

@@ -43,7 +43,13 @@ export function rubricText(grade: TargetGrade): string {
   const lines = [`Grade for ${grade.name}`, `  ${grade.file}`, ''];
   for (const part of PARTS) {
     lines.push(`${PART_TITLES[part]}: ${grade.scores[part]}/${PART_POINTS[part]}`);
-    for (const result of grade.items.filter((item) => item.part === part)) {
+    const results = grade.items.filter((item) => item.part === part);
+    const details = new Set(results.map((result) => result.verdict.detail));
+    if (results.length > 1 && details.size === 1 && results.every((result) => !result.verdict.passed && !result.verdict.actual)) {
+      lines.push(`  ✗ none of its ${results.length} items: ${[...details][0]}`, '');
+      continue;
+    }
+    for (const result of results) {
       lines.push(`  ${mark(result)} ${pointsOf(result)}  ${result.title}`);
       if (!result.verdict.passed) lines.push(explain(result, '           '));
     }
