@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { Peer } from '../spec/harness/peer.js';
+import { Child, formatExit } from '../spec/harness/process.js';
 import { Scene } from '../spec/harness/scene.js';
 import { chatTarget, HarnessError, isPython, type Target } from '../spec/harness/target.js';
 import { ITEMS, PART_POINTS, type Item, type Part } from './rubric.js';
@@ -116,7 +117,12 @@ async function runScenario(scenario: Scenario, target: Target, options: GradeOpt
     const message = (error as Error).message;
     const first = message.split('\n')[0] ?? message;
     if (error instanceof HarnessError) harnessProblems.push(first);
-    const detail = error instanceof HarnessError ? `harness problem: ${first}` : first;
+    const died = scene
+      .resources()
+      .filter((resource): resource is Child => resource instanceof Child && resource.exit !== undefined && resource.label.includes('server'))
+      .map((child) => `; ${child.label} had exited (${formatExit(child.exit)})`)
+      .join('');
+    const detail = error instanceof HarnessError ? `harness problem: ${first}` : `${first}${died}`;
     const verdict = fail(detail, { actual: [{ source: 'everything the programs printed', text: scene.transcript() }] });
     return Object.fromEntries(scenario.items.map((id) => [id, verdict]));
   } finally {
@@ -145,7 +151,7 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
     const claimed = target.parts[part];
     if (missing.length > 0 || !claimed) {
       const detail = missing.length > 0 ? missing[0]! : `not attempted: the target does not claim the ${part === 'chat' ? 'chat' : 'acknowledgment exchange'}`;
-      for (const id of scenario.items) verdicts.set(id, { verdict: fail(detail), seconds: 0 });
+      for (const id of scenario.items.filter(wanted)) verdicts.set(id, { verdict: fail(detail), seconds: 0 });
       continue;
     }
     options.onNote?.(`running ${scenario.id} (${scenario.items.join(', ')})`);
@@ -153,7 +159,7 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
     const partTarget = part === 'chat' ? chatTarget(target) : target;
     const results = await runScenario(scenario, partTarget, options, harnessProblems);
     const seconds = (performance.now() - scenarioStarted) / 1000;
-    for (const id of scenario.items) {
+    for (const id of scenario.items.filter(wanted)) {
       verdicts.set(id, { verdict: results[id] ?? fail('the scenario gave no verdict for this item (a grader bug)'), seconds });
     }
   }

@@ -1,0 +1,32 @@
+// The meta-spec, fair half: correct implementations, each with its own decoration, prompts, flags,
+// fixed ports or fixed names, keep every point of every part they claim.
+import { spawnSync } from 'node:child_process';
+import { expect, test } from 'vitest';
+import { PART_POINTS } from '../grader/rubric.js';
+import { gradeTarget } from '../grader/run.js';
+import { loadTarget } from './harness/target.js';
+
+/** Whether `command --version` runs here with `env` (a pyenv shim exists even where its version does not). */
+function runs(command: string, env: Record<string, string> = {}): boolean {
+  return spawnSync(command, ['--version'], { env: { ...process.env, ...env } }).status === 0;
+}
+
+const PYTHON3 = runs('python3');
+const PYTHON2 = runs('python2', { PYENV_VERSION: '2.7.18' });
+
+// Run one after another: two of them hard-code their ports.
+test.for<[string, string, boolean, string]>([
+  ['the reference', 'fixtures/targets/reference.json', true, ''],
+  ['the reference with a port the harness picks', 'fixtures/targets/reference-free-port.json', true, ''],
+  ['the Python 3 second implementation (own flags, prompt and labels)', 'fixtures/python/target.json', PYTHON3, 'python3 is not installed'],
+  ['a Python 2.7 submission on port 12000 with ClientX.py and ClientY.py', 'fixtures/submissions/py2-hardcoded/target.json', PYTHON2, 'python2 (2.7.18) is not installed'],
+  ['a Python 3 submission with fixed names, no ready line and separate chat programs', 'fixtures/submissions/py3-fixed-names/target.json', PYTHON3, 'python3 is not installed'],
+])('%s keeps every point it claims', { timeout: 90_000 }, async ([, file, available, reason], context) => {
+  if (!available) context.skip(reason);
+  const target = loadTarget(file);
+  const grade = await gradeTarget(target);
+  const failures = grade.items.filter((item) => !item.verdict.passed && (item.part === 'ack' || target.parts.chat));
+  expect(failures.map((item) => `${item.id}: ${item.verdict.detail}`)).toEqual([]);
+  expect(grade.scores).toEqual({ ack: PART_POINTS.ack, chat: target.parts.chat ? PART_POINTS.chat : 0 });
+  expect(grade.harnessProblems).toEqual([]);
+});

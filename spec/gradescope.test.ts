@@ -1,0 +1,212 @@
+// `npm run bundle:gradescope`: the autograder zip, and run_autograder run here
+// against submissions laid out as Gradescope lays them out.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import getPort from 'get-port';
+import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
+import { launch } from './harness/process.js';
+import { Scene } from './harness/scene.js';
+import { REPO_ROOT } from './harness/target.js';
+import { useScene } from './harness/vitest.js';
+
+/** A file in the zip: its name and Unix permission bits. */
+interface ZipFile {
+  readonly name: string;
+  readonly mode: number;
+}
+
+/**
+ * Unpacks a zip (stored or deflated entries, no zip64) into `into`, with the
+ * permissions its entries carry, as unzip does, and lists its files.
+ */
+function unzip(zip: Buffer, into: string): ZipFile[] {
+  const end = zip.length - 22;
+  expect(zip.readUInt32LE(end), 'end of central directory').toBe(0x06054b50);
+  const files: ZipFile[] = [];
+  let at = zip.readUInt32LE(end + 16);
+  for (let index = 0; index < zip.readUInt16LE(end + 10); index += 1) {
+    expect(zip.readUInt32LE(at), `central directory entry ${index}`).toBe(0x02014b50);
+    const method = zip.readUInt16LE(at + 10);
+    const size = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const mode = (zip.readUInt32LE(at + 38) >>> 16) & 0o777;
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const body = zip.subarray(start, start + size);
+    const file = join(into, name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, method === 8 ? inflateRawSync(body) : body);
+    chmodSync(file, mode);
+    files.push({ name, mode });
+  }
+  return files;
+}
+
+const runs = (argv: readonly string[]): boolean => spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' }).status === 0;
+const NO_PYTHON3 = runs(['python3', '--version']) ? undefined : 'python3 is not on PATH, so no submission can run';
+const NO_UNZIP = runs(['unzip', '-v']) ? undefined : 'unzip is not on PATH';
+
+let tmp = '';
+let zipFile = '';
+let zipped: ZipFile[] = [];
+const scene = new Scene();
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'ack-gradescope-'));
+  zipFile = join(tmp, 'autograder.zip');
+  const bundler = launch(scene, {
+    label: 'bundle:gradescope',
+    argv: ['node', 'dist/scripts/bundle-gradescope.js', '--out', zipFile],
+    cwd: REPO_ROOT,
+  });
+  const exit = await bundler.waitForExit(60_000);
+  expect(exit, bundler.transcript()).toEqual({ code: 0, signal: null });
+  zipped = unzip(readFileSync(zipFile), join(tmp, 'source'));
+}, 90_000);
+
+afterAll(async () => {
+  await scene.dispose();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/**
+ * A fresh autograder root as Gradescope lays it out: `source` (the unzipped
+ * bundle), `submission` holding `files` (copied), and no `results` yet.
+ * Removed when the test ends.
+ */
+function autograderRoot(files: ReadonlyArray<readonly [from: string, to: string]>): string {
+  const root = mkdtempSync(join(tmp, 'root-'));
+  onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+  symlinkSync(join(tmp, 'source'), join(root, 'source'));
+  mkdirSync(join(root, 'submission'));
+  for (const [from, to] of files) cpSync(join(REPO_ROOT, from), join(root, 'submission', to), { recursive: true });
+  return root;
+}
+
+/** Gradescope's results.json as the tests read it. */
+interface Results {
+  readonly score: number;
+  readonly max_score?: number;
+  readonly output: string;
+  readonly tests: ReadonlyArray<{ readonly status: string; readonly tags: readonly string[] }>;
+}
+
+/** Runs the bundle's run_autograder with AUTOGRADER_ROOT=root and returns its exit code, output and results.json. */
+async function runAutograder(root: string): Promise<{ code: number | null; stdout: string; results: Results }> {
+  const child = launch(useScene(), {
+    label: 'run_autograder',
+    argv: ['bash', join(root, 'source', 'run_autograder')],
+    cwd: root,
+    env: { AUTOGRADER_ROOT: root },
+  });
+  const exit = await child.waitForExit(50_000);
+  let results: Results;
+  try {
+    results = JSON.parse(readFileSync(join(root, 'results', 'results.json'), 'utf8')) as Results;
+  } catch (error) {
+    throw new Error(`run_autograder left no readable results.json (${(error as Error).message})\n\n${child.transcript()}`);
+  }
+  return { code: exit.code, stdout: child.output(), results };
+}
+
+const tally = (results: Results): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const item of results.tests) counts[`${item.tags[0]} ${item.status}`] = (counts[`${item.tags[0]} ${item.status}`] ?? 0) + 1;
+  return counts;
+};
+
+test('the zip holds exactly the six top-level files, with setup.sh and run_autograder executable', () => {
+  expect(zipped).toEqual([
+    { name: 'setup.sh', mode: 0o755 },
+    { name: 'run_autograder', mode: 0o755 },
+    { name: 'grader.mjs', mode: 0o644 },
+    { name: 'package.json', mode: 0o644 },
+    { name: 'target.json', mode: 0o644 },
+    { name: 'README.md', mode: 0o644 },
+  ]);
+  expect(JSON.parse(readFileSync(join(tmp, 'source', 'package.json'), 'utf8'))).toEqual({ type: 'module', private: true });
+});
+
+test('the bundled grader imports nothing but Node.js built-in modules', () => {
+  const grader = readFileSync(join(tmp, 'source', 'grader.mjs'), 'utf8');
+  const specifiers = /\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']|\brequire\(\s*["']([^"']+)["']/gm;
+  const imported = [...grader.matchAll(specifiers)].map((match) => match[1] ?? match[2] ?? match[3] ?? match[4]);
+  expect(imported.length).toBeGreaterThan(0);
+  expect(imported.filter((name) => !name?.startsWith('node:'))).toEqual([]);
+});
+
+test('unzip finds no errors in the zip', ({ skip }) => {
+  skip(NO_UNZIP !== undefined, NO_UNZIP);
+  const check = spawnSync('unzip', ['-t', zipFile], { encoding: 'utf8', timeout: 10_000 });
+  expect({ status: check.status, last: check.stdout.trim().split('\n').at(-1) }).toEqual({
+    status: 0,
+    last: `No errors detected in compressed data of ${zipFile}.`,
+  });
+});
+
+test('a submission with its own target.json gets full marks and the extra credit: 85 of 60 over 18 passed tests', async ({ skip }) => {
+  skip(NO_PYTHON3 !== undefined, NO_PYTHON3);
+  const root = autograderRoot([['fixtures/submissions/py3-fixed-names', '.']]);
+  // Its ports are fixed (12001, 12002); other specs grade the same files, so this copy gets ports of its own.
+  const ports = new Map([
+    ['12001', String(await getPort())],
+    ['12002', String(await getPort())],
+  ]);
+  for (const file of ['server.py', 'client.py', 'chat_server.py', 'chat_client.py', 'target.json']) {
+    const path = join(root, 'submission', file);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/\b1200[12]\b/g, (port) => ports.get(port)!));
+  }
+  const { code, results } = await runAutograder(root);
+  expect({ code, score: results.score, max_score: results.max_score, tests: tally(results) }).toEqual({
+    code: 0,
+    score: 85,
+    max_score: 60,
+    tests: { 'ack passed': 12, 'chat passed': 6 },
+  });
+});
+
+test('a submission without target.json is graded with the bundled template', async ({ skip }) => {
+  skip(NO_PYTHON3 !== undefined, NO_PYTHON3);
+  const root = autograderRoot([
+    ['fixtures/python/server.py', 'server.py'],
+    ['fixtures/python/client.py', 'client.py'],
+  ]);
+  const { code, stdout, results } = await runAutograder(root);
+  expect(stdout).toContain(`run_autograder: grading ${join(root, 'submission')} with the autograder's target.json\n`);
+  // The template claims the acknowledgment exchange only, so the chat's items are not attempted.
+  expect({ code, score: results.score, tests: tally(results) }).toEqual({ code: 0, score: 60, tests: { 'ack passed': 12, 'chat failed': 6 } });
+});
+
+test('a target naming an interpreter that is not installed gets score 0 and a one-line reason', async () => {
+  const root = autograderRoot([['fixtures/submissions/py3-fixed-names', '.']]);
+  const target = join(root, 'submission', 'target.json');
+  writeFileSync(target, readFileSync(target, 'utf8').replaceAll('"python3"', '"python9"'));
+  const { code, results } = await runAutograder(root);
+  expect({ code, score: results.score, output: results.output }).toEqual({
+    code: 0,
+    score: 0,
+    output: `The autograder could not grade this submission (score 0): python9 (named by server.argv) is not installed here; install it or change server.argv in ${target}`,
+  });
+});
+
+test('a wrong target description gets score 0 and the grader\'s one-line reason', async () => {
+  const root = autograderRoot([]);
+  const target = join(root, 'submission', 'target.json');
+  writeFileSync(target, JSON.stringify({ server: { argv: [] }, client: { argv: ['python3', 'client.py'] } }));
+  const { code, results } = await runAutograder(root);
+  expect({ code, results }).toEqual({
+    code: 0,
+    results: {
+      score: 0,
+      output: `The autograder could not grade this submission (score 0): ${target}: server.argv must be a non-empty array of strings; see docs/GRADING.md`,
+      visibility: 'visible',
+      stdout_visibility: 'visible',
+      tests: [],
+    },
+  });
+});
