@@ -247,7 +247,7 @@ const clients: Scenario = {
     const fake = await startFakeServer(scene, 'grader server', fixed === undefined ? { host: target.host, port: 0 } : { host: '0.0.0.0', port: fixed });
     const ids: ClientId[] = ['X', 'Y'];
     const children = ids.map((id) => startClient(scene, target, { host: target.host, port: fake.port }, { id, name: names[id] }));
-    const connections = await Promise.all(ids.map((_, index) => fake.waitForPeer(index).catch(() => undefined)));
+    const connections = await Promise.all(ids.map((_, index) => fake.waitForPeer(index, REPLY_MS).catch(() => undefined)));
     const firstLine = (peer: Peer | undefined): string => (peer?.text().split('\n')[0] ?? '').replace(/[\r ]+$/, '');
     await Promise.all(connections.map((peer) => peer?.waitForText((text) => text.includes('\n') || ids.some((id) => text.includes(greeting(id, names))), REPLY_MS)));
     const ack = ackFor('X', names);
@@ -302,7 +302,8 @@ const clients: Scenario = {
 
 /** A program waiting at a prompt for input the target does not describe. */
 function promptHint(children: readonly Child[]): string | undefined {
-  const waiting = children.find((child) => child.exit?.signal && /[:?>] ?$/.test(child.output()));
+  // Still running (or killed) with a prompt as the last thing it printed.
+  const waiting = children.find((child) => (child.exit === undefined || child.exit.signal) && /[:?>] ?$/.test(child.output()));
   if (!waiting) return undefined;
   return `${waiting.label} seems to be waiting at a prompt (${JSON.stringify(waiting.output().split('\n').at(-1))}); list what to type in the target's "stdin"`;
 }

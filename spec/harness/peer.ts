@@ -267,14 +267,15 @@ export class FakeServer implements Resource {
     });
   }
 
-  /** Waits for connection number `index` (0-based). */
-  async waitForPeer(index = 0): Promise<Peer> {
+  /** Waits for connection number `index` (0-based), up to `timeoutMs` (default: the harness's bound). */
+  async waitForPeer(index = 0, timeoutMs?: number): Promise<Peer> {
     await waitUntil({
       emitter: this.#updates,
       done: () => this.peers[index] !== undefined,
       what: `a connection #${index + 1} to ${this.label}`,
       context: () => this.#scene.transcript(),
       error: new Error('waitForPeer'),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
     return this.peers[index] as Peer;
   }

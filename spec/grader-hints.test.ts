@@ -1,0 +1,37 @@
+// The grader's hints for two classic causes that need a running program to show:
+// output held in a buffer, and a prompt nobody answers.
+import { spawnSync } from 'node:child_process';
+import { expect, test } from 'vitest';
+import { gradeTarget } from '../grader/run.js';
+import { loadTarget, type Target } from './harness/target.js';
+
+const python3Works = spawnSync('python3', ['--version']).status === 0;
+
+/** The Python second implementation, as fixtures/python/target.json describes it. */
+const python = (): Target => loadTarget('fixtures/python/target.json');
+
+test.skipIf(!python3Works)('a server whose output never leaves its buffer gets the buffering hint', async () => {
+  const base = python();
+  const target: Target = {
+    ...base,
+    env: { PYTHONUNBUFFERED: '' }, // what a target gets if it turns the grader's default off
+    server: { argv: ['python3', '../grader/buffered-server.py', '--port', '{port}'], port: 'free' },
+  };
+  const grade = await gradeTarget(target, { only: ['server-prints'] });
+  expect(grade.items.map((item) => [item.id, item.verdict.passed, item.verdict.hint])).toEqual([
+    [
+      'server-prints',
+      false,
+      'nothing was printed on stdout at all: output is probably buffered until exit; flush after each print (Python: print(..., flush=True) or python -u)',
+    ],
+  ]);
+});
+
+test.skipIf(!python3Works)('a client left waiting at its prompt gets the hint to describe its stdin', async () => {
+  const base = python();
+  const unanswered = { argv: base.clients.X.argv }; // no "stdin": nobody types the name
+  const grade = await gradeTarget({ ...base, clients: { X: unanswered, Y: unanswered } }, { only: ['client-prints'] });
+  const [result] = grade.items;
+  expect(result?.verdict.passed).toBe(false);
+  expect(result?.verdict.hint).toBe(`client X seems to be waiting at a prompt ("Your name: "); list what to type in the target's "stdin"`);
+});
