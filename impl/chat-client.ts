@@ -41,6 +41,11 @@ export class ClientChat {
   #noticed = false;
   #exiting = false;
 
+  /**
+   * Starts the chat at once: reads lines from `streams.input` and sends them
+   * on `socket` as client `id`, and shows the `X> ` prompt when both streams
+   * are a terminal.
+   */
   constructor(socket: Socket, id: ClientId, streams: ChatStreams = { input: process.stdin, output: process.stdout }) {
     this.#socket = socket;
     this.#id = id;

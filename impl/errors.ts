@@ -46,6 +46,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export class AppError extends Error {
   override readonly name = 'AppError';
 
+  /** Use {@link appError} rather than calling this directly. */
   constructor(
     /** Stable code for programs to match on. */
     readonly code: ErrorCode,

@@ -71,6 +71,7 @@ export class LineDecoder {
   #pendingBytes = 0;
   #failed = false;
 
+  /** A decoder that refuses lines longer than `maxLineBytes` bytes (without the terminator). */
   constructor(maxLineBytes: number = MAX_LINE_BYTES) {
     this.#maxLineBytes = maxLineBytes;
   }

@@ -46,6 +46,11 @@ export class ChatRelay {
   readonly #awaitingDrain = new Set<NodeJS.EventEmitter>();
   #over = false;
 
+  /**
+   * A relay between the two `parties` that prints what it relays to `output`
+   * and calls `onOver` once, with the exit code, when the chat ends. It sends
+   * nothing until the owner feeds it a line.
+   */
   constructor(parties: readonly [RelayParty, RelayParty], output: Output, onOver: (exitCode: number) => void) {
     this.#parties = new Map(parties.map((party) => [party.id, party]));
     this.#output = output;
