@@ -16,27 +16,21 @@
  *
  * The template (default gradescope/target.json) is checked with the grader's
  * own loader first; a wrong one stops the build with a one-line message.
+ * The zip is written by scripts/zip.ts (fixed dates, so the same input gives
+ * the same bytes; setup.sh and run_autograder executable).
  * Exit codes: 0 written; 2 a wrong command line or template; 1 anything else.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { HarnessError, loadTarget, REPO_ROOT } from '../spec/harness/target.js';
+import { zipArchive } from './zip.js';
 
 const USAGE = `usage: npm run bundle:gradescope -- [--target TEMPLATE.json] [--out FILE.zip]
   --target FILE  the target description for submissions without their own target.json
                  (default gradescope/target.json; "cwd" is relative to the submission folder)
   --out FILE     where the zip goes (default reports/gradescope/autograder.zip)`;
-
-/** A file in the zip. */
-interface ZipEntry {
-  readonly name: string;
-  readonly data: Buffer;
-  /** Unix permission bits, e.g. 0o755 for a script. */
-  readonly mode: number;
-}
 
 /** The names and modes of the zip's files, in the order they are stored. */
 const BUNDLE_FILES = [
@@ -47,72 +41,6 @@ const BUNDLE_FILES = [
   { name: 'target.json', mode: 0o644 },
   { name: 'README.md', mode: 0o644 },
 ] as const;
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(data: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-/** MS-DOS date of 1980-01-01 (the earliest a zip can hold), so the same input gives the same zip. */
-const DOS_DATE = (0 << 9) | (1 << 5) | 1;
-const DOS_TIME = 0;
-
-/**
- * A zip archive (deflate, no zip64) of `entries`, with Unix permissions in
- * each entry's external attributes so that unzip restores executable bits.
- */
-function zipArchive(entries: readonly ZipEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const name = Buffer.from(entry.name, 'utf8');
-    const deflated = deflateRawSync(entry.data, { level: 9 });
-    const deflate = deflated.length < entry.data.length;
-    const body = deflate ? deflated : entry.data;
-    const crc = crc32(entry.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed: 2.0
-    local.writeUInt16LE(0x0800, 6); // names are UTF-8
-    local.writeUInt16LE(deflate ? 8 : 0, 8); // deflate or store
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, 2.0
-    local.copy(central, 6, 4, 30); // version needed .. name length are the same fields
-    central.writeUInt16LE(0, 30); // extra
-    central.writeUInt16LE(0, 32); // comment
-    central.writeUInt16LE(0, 34); // disk
-    central.writeUInt16LE(0, 36); // internal attributes
-    central.writeUInt32LE(((0o100000 | entry.mode) << 16) >>> 0, 38); // regular file + permissions
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
 
 /** The grader as one ESM file for Node.js 20, npm dependencies inlined. */
 async function bundleGrader(): Promise<Buffer> {
