@@ -529,3 +529,486 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
+
+// ─── Several programs side by side ──────────────────────────────────────────
+
+/** One pane of {@link Panes}: a label for transcripts and the program it runs. */
+export interface PaneOptions {
+  /** e.g. `server` or `client X`. */
+  readonly label: string;
+  /** The program and its arguments; `node` means this Node. No shell is involved (unless the program is one). */
+  readonly argv: readonly string[];
+}
+
+/** Where and how to start the panes. */
+export interface PanesOptions {
+  /** Shown in transcripts, e.g. `x-first panes`. */
+  readonly label: string;
+  /** The panes, left to right. */
+  readonly panes: readonly PaneOptions[];
+  readonly cwd: string;
+  /** Added to the inherited environment of every pane. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Each pane's size in characters (default 80 × 24); one column of border separates neighbours. */
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** What one pane shows, as last read. */
+export interface PaneView {
+  readonly label: string;
+  readonly screen: Screen;
+  /**
+   * The pane's title as its program last set it (`ESC ] 2 ; title BEL`),
+   * e.g. from a shell's prompt; tmux's default is the host name.
+   */
+  readonly title: string;
+  /** How the pane's program ended, once it has. */
+  readonly exit: ExitStatus | undefined;
+}
+
+/** A pane's mutable state inside {@link Panes}. */
+interface PaneState {
+  readonly label: string;
+  id: string;
+  pid: number | undefined;
+  screen: Screen;
+  title: string;
+  exit: ExitStatus | undefined;
+  written: string;
+}
+
+const PANES_SUBSCRIPTION = 'panes-exit';
+
+/**
+ * Several programs in one tmux window, side by side, on a private tmux
+ * server: what a person sees with a server and two clients in three panes.
+ * Create with {@link startPanes}.
+ *
+ * It works like {@link Terminal} (see the module comment): one server per
+ * instance on its own socket, in the foreground as our child; a control
+ * client whose `%output %<pane>` notifications make it re-read the panes
+ * (one `display-message` and one `capture-pane` per pane, over the control
+ * client); `remain-on-exit` and the `pane-died` hook (a `tmux wait-for`
+ * child, started again after each signal) make a program's exit an event;
+ * and a subscription on every pane's dead/status/signal catches the exits
+ * tmux linked with libutempter misses, sending its server the SIGCHLD it
+ * lost. Disposing sends each live pane's program SIGHUP, waits for every
+ * pane to die, then runs `kill-server` and waits for the tmux processes.
+ * Nothing waits on a timer.
+ */
+export class Panes implements Resource {
+  readonly label: string;
+  readonly #scene: Scene;
+  readonly #options: PanesOptions;
+  readonly #socketName = `ack-${randomBytes(6).toString('hex')}`;
+  readonly #updates = new EventEmitter();
+  readonly #panes: PaneState[];
+  #server: ChildProcess | undefined;
+  #tmuxSaid = '';
+  #serverClosed: Promise<void> = Promise.resolve();
+  #serverGone = false;
+  #socketPath: string | undefined;
+  #control: ChildProcess | undefined;
+  #controlClosed: Promise<void> = Promise.resolve();
+  #controlGone = false;
+  #attached = false;
+  #waiters: Promise<void>[] = [];
+  #waiter: ChildProcess | undefined;
+  #stopping = false;
+  #pending: { resolve: (lines: string[]) => void; reject: (error: Error) => void }[] = [];
+  #block: { number: string; lines: string[]; ours: boolean } | undefined;
+  #partial = '';
+  #reading = false;
+  #readAgain = false;
+  #disposed: Promise<void> | undefined;
+
+  constructor(scene: Scene, options: PanesOptions) {
+    if (options.panes.length === 0) throw new HarnessError(`${options.label}: no panes`);
+    this.label = options.label;
+    this.#scene = scene;
+    this.#options = options;
+    this.#panes = options.panes.map((pane) => ({
+      label: pane.label,
+      id: '',
+      pid: undefined,
+      screen: { rows: [], history: [], cursor: { x: 0, y: 0 } },
+      title: '',
+      exit: undefined,
+      written: '',
+    }));
+    this.#updates.setMaxListeners(0);
+  }
+
+  /** How many panes there are. */
+  get count(): number {
+    return this.#panes.length;
+  }
+
+  /** What pane `index` (0 is the leftmost) showed at the last read. */
+  pane(index: number): PaneView {
+    const { label, screen, title, exit } = this.#at(index);
+    return { label, screen, title, exit };
+  }
+
+  /** Types `text` literally (no Enter) into pane `index`: `send-keys -l`. */
+  async type(index: number, text: string): Promise<void> {
+    await this.#tmux(['send-keys', '-t', this.#at(index).id, '-l', '--', text]);
+  }
+
+  /** Presses keys by tmux name in pane `index`, e.g. `Enter`, `C-d`. */
+  async press(index: number, ...keys: string[]): Promise<void> {
+    await this.#tmux(['send-keys', '-t', this.#at(index).id, ...keys]);
+  }
+
+  /**
+   * Waits until `check` holds for pane `index` and returns that view. Fails
+   * at once if the pane's program exits first (unless `check` accepts the
+   * exited pane), and after the bound otherwise; both errors quote the
+   * scene's transcript, which includes every pane's screen.
+   */
+  async waitFor(index: number, check: (pane: PaneView) => boolean, what: string, timeoutMs?: number): Promise<PaneView> {
+    const error = new Error('waitFor');
+    const pane = this.#at(index);
+    await waitUntil({
+      emitter: this.#updates,
+      done: () => check(this.pane(index)) || pane.exit !== undefined || this.#controlGone,
+      what: `${this.label}: ${pane.label}'s pane to show ${what}`,
+      context: () => this.#scene.transcript(),
+      error,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    if (check(this.pane(index))) return this.pane(index);
+    const why = pane.exit ? `exited (${formatExit(pane.exit)})` : 'lost its tmux server';
+    error.message = `${this.label}: ${pane.label}'s program ${why} without its pane showing ${what}.\n\n${this.#scene.transcript()}`;
+    throw error;
+  }
+
+  /**
+   * Pane `index`'s rows as tmux captures them, history first, with the
+   * colours and attributes as SGR escape sequences when `escapes` is set
+   * (`capture-pane -p -e`); tmux trims trailing spaces.
+   */
+  async capture(index: number, options: { readonly escapes?: boolean } = {}): Promise<string[]> {
+    return this.#command(`capture-pane -p ${options.escapes ? '-e ' : ''}-S - -t ${this.#at(index).id}`);
+  }
+
+  transcript(): string {
+    const { width = 80, height = 24 } = this.#options;
+    const quote = (text: string): string => text.replace(/^/gm, '  | ');
+    const panes = this.#panes.map((pane) => {
+      const state = pane.exit === undefined ? 'running' : `exited: ${formatExit(pane.exit)}`;
+      const lines = shown(pane.screen);
+      return [
+        `  ${pane.label} (pane ${pane.id || '?'}, ${state}, title ${JSON.stringify(pane.title)}); screen, ${CURSOR} is the cursor:`,
+        lines.length === 0 ? '  (blank)' : quote(lines.join('\n')),
+        `  written to it (raw${pane.written.length > WRITTEN_SHOWN ? `, the last ${WRITTEN_SHOWN} characters` : ''}):`,
+        pane.written === '' ? '  (nothing)' : quote(visible(pane.written.slice(-WRITTEN_SHOWN))),
+      ].join('\n');
+    });
+    return [
+      `── ${this.label} (tmux -L ${this.#socketName}, ${this.#panes.length} panes of ${width}×${height})`,
+      ...panes,
+      ...(this.#tmuxSaid.trim() === '' ? [] : ['tmux said:', quote(this.#tmuxSaid.trim())]),
+    ].join('\n');
+  }
+
+  /** Starts the tmux server with one pane per program, and the clients that report events. */
+  async start(): Promise<void> {
+    const { width = 80, height = 24 } = this.#options;
+    const argvs = this.#options.panes.map((pane) => {
+      const [command, ...args] = pane.argv;
+      if (command === undefined) throw new HarnessError(`${this.label}: ${pane.label} has an empty argv`);
+      return [command === 'node' ? process.execPath : command, ...args];
+    });
+    const env = this.#env();
+
+    // As in Terminal.start: ready once the socket exists and its lock file is gone.
+    const directory = join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`);
+    this.#socketPath = join(directory, this.#socketName);
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    const watcher = watch(directory, (_, file) => {
+      if (file === this.#socketName || file === `${this.#socketName}.lock`) this.#updates.emit('update');
+    });
+    try {
+      const server = spawn('tmux', ['-L', this.#socketName, '-f', '/dev/null', '-D'], {
+        cwd: this.#options.cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      this.#server = server;
+      for (const stream of [server.stdout, server.stderr]) {
+        stream?.setEncoding('utf8');
+        stream?.on('data', (text: string) => (this.#tmuxSaid += text));
+      }
+      this.#serverClosed = closed(server, () => {
+        this.#serverGone = true;
+        this.#updates.emit('update');
+      });
+      recordPid(server.pid);
+      const socketPath = this.#socketPath;
+      await waitUntil({
+        emitter: this.#updates,
+        done: () => (existsSync(socketPath) && !existsSync(`${socketPath}.lock`)) || this.#serverGone,
+        what: `${this.label}'s tmux server to listen on ${socketPath}`,
+        context: () => this.#scene.transcript(),
+        error: new Error('startPanes'),
+      });
+    } finally {
+      watcher.close();
+    }
+    if (this.#serverGone) {
+      throw new HarnessError(`${this.label}: the tmux server exited at once: ${this.#tmuxSaid.trim() || '(it printed nothing)'}`);
+    }
+
+    await this.#tmux([
+      ...['set-option', '-g', 'remain-on-exit', 'on', ';'],
+      ...['set-option', '-g', 'status', 'off', ';'],
+      ...['set-hook', '-g', 'pane-died', `wait-for -S ${DIED_CHANNEL}`],
+    ]);
+    const [first, ...others] = argvs;
+    const total = argvs.length * width + (argvs.length - 1);
+    await this.#tmux([
+      ...['new-session', '-d', '-s', SESSION, '-x', String(total), '-y', String(height), '-c', this.#options.cwd, '--'],
+      ...(first ?? []),
+      ...[';', 'set-option', '-g', 'window-size', 'manual'],
+      // Each new pane splits the last one; the layout then makes them all `width` wide.
+      ...others.flatMap((argv) => [';', 'split-window', '-h', '-d', '-t', `${SESSION}:0.{bottom-right}`, '-c', this.#options.cwd, '--', ...argv]),
+      ...[';', 'select-layout', '-t', `${SESSION}:0`, 'even-horizontal'],
+      ...[';', 'select-pane', '-t', `${SESSION}:0.0`],
+    ]);
+
+    const control = spawn('tmux', ['-L', this.#socketName, '-C', 'attach-session', '-t', SESSION], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.#control = control;
+    this.#controlClosed = closed(control, () => {
+      this.#controlGone = true;
+      for (const waiter of this.#pending.splice(0)) waiter.reject(new HarnessError(`${this.label}: the tmux control client exited`));
+      this.#updates.emit('update');
+    });
+    control.stdin?.on('error', () => {}); // writing after the server is gone is not a failure
+    control.stderr?.setEncoding('utf8');
+    control.stderr?.on('data', (text: string) => (this.#tmuxSaid += text));
+    control.stdout?.setEncoding('utf8');
+    control.stdout?.on('data', (text: string) => this.#controlOutput(text));
+    recordPid(control.pid);
+    this.#waitForDeaths();
+
+    await waitUntil({
+      emitter: this.#updates,
+      done: () => this.#attached || this.#controlGone,
+      what: `${this.label}'s tmux control client to attach`,
+      context: () => this.#scene.transcript(),
+      error: new Error('startPanes'),
+    });
+    const [listed] = await Promise.all([
+      this.#command(`list-panes -t ${SESSION}:0 -F '#{pane_index} #{pane_id} #{pane_pid}'`),
+      this.#command(`refresh-client -B '${PANES_SUBSCRIPTION}:%*:${EXIT_FORMAT}'`),
+    ]);
+    for (const line of listed) {
+      const [index, id, pid] = line.split(' ');
+      const pane = this.#panes[Number(index)];
+      if (pane === undefined || id === undefined) continue;
+      pane.id = id;
+      pane.pid = Number(pid) || undefined;
+      recordPid(pane.pid); // reaped by the server, which is ours
+    }
+    const missing = this.#panes.filter((pane) => pane.id === '');
+    if (missing.length > 0) throw new HarnessError(`${this.label}: tmux listed no pane for ${missing.map((pane) => pane.label).join(', ')}`);
+    await this.#readNow();
+  }
+
+  dispose(): Promise<void> {
+    this.#disposed ??= this.#stop();
+    return this.#disposed;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#server === undefined) return;
+    this.#stopping = true;
+    let failure: unknown;
+    const live = this.#panes.filter((pane) => pane.exit === undefined && pane.pid !== undefined);
+    if (live.length > 0 && !this.#controlGone) {
+      for (const pane of live) signal(pane.pid ?? 0, 'SIGHUP'); // what closing a terminal window sends
+      const timer = setTimeout(() => { // guard: SIGHUP ignored
+        for (const pane of live) if (pane.exit === undefined) signal(pane.pid ?? 0, 'SIGKILL');
+      }, STOP_GRACE_MS);
+      try {
+        await waitUntil({
+          emitter: this.#updates,
+          done: () => live.every((pane) => pane.exit !== undefined) || this.#controlGone,
+          what: `${this.label}'s programs to exit after SIGHUP and SIGKILL`,
+          context: () => this.transcript(),
+          timeoutMs: 2 * STOP_GRACE_MS,
+        });
+      } catch (error) {
+        failure = error;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    if (!this.#serverGone) await this.#tmux(['kill-server']).catch(() => this.#server?.kill('SIGTERM'));
+    const stragglers = setTimeout(() => { // guard: a tmux process outliving kill-server
+      for (const child of [this.#server, this.#control, this.#waiter]) child?.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+    await Promise.all([this.#serverClosed, this.#controlClosed, ...this.#waiters]).finally(() => clearTimeout(stragglers));
+    if (this.#socketPath) rmSync(this.#socketPath, { force: true }); // tmux leaves its socket file behind
+    if (failure !== undefined) throw failure;
+  }
+
+  #at(index: number): PaneState {
+    const pane = this.#panes[index];
+    if (pane === undefined) throw new HarnessError(`${this.label}: there is no pane ${index} (there are ${this.#panes.length})`);
+    return pane;
+  }
+
+  /**
+   * Blocks a `tmux wait-for` child on the pane-died channel; when the hook
+   * signals it, re-reads the panes and blocks another, until disposal or
+   * until the server is gone.
+   */
+  #waitForDeaths(): void {
+    const waiter = spawn('tmux', ['-L', this.#socketName, 'wait-for', DIED_CHANNEL], { env: this.#env(), stdio: 'ignore' });
+    this.#waiter = waiter;
+    recordPid(waiter.pid);
+    this.#waiters.push(
+      closed(waiter, (code) => {
+        if (code !== 0) return; // the server went away
+        this.#read();
+        if (!this.#stopping && !this.#serverGone && !this.#controlGone) this.#waitForDeaths();
+      }),
+    );
+  }
+
+  #env(): NodeJS.ProcessEnv {
+    const env = childEnv(this.#options.env);
+    delete env.TMUX; // run from inside tmux, these would point at the user's own server
+    delete env.TMUX_PANE;
+    return env;
+  }
+
+  #tmux(args: readonly string[]): Promise<void> {
+    const env = this.#env();
+    return new Promise((resolve, reject) => {
+      execFile('tmux', ['-L', this.#socketName, '-f', '/dev/null', ...args], { env }, (error, _stdout, stderr) => {
+        if (error) reject(new HarnessError(`${this.label}: tmux ${args[0] ?? ''} failed: ${stderr.trim() || error.message}`));
+        else resolve();
+      });
+    });
+  }
+
+  #command(line: string): Promise<string[]> {
+    if (this.#controlGone) return Promise.reject(new HarnessError(`${this.label}: the tmux control client exited`));
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ resolve, reject });
+      this.#control?.stdin?.write(`${line}\n`);
+    });
+  }
+
+  #controlOutput(text: string): void {
+    const lines = (this.#partial + text).split('\n');
+    this.#partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (this.#block) {
+        const end = /^%(end|error) \d+ (\d+) (\d+)$/.exec(line);
+        if (end && end[2] === this.#block.number) {
+          const block = this.#block;
+          this.#block = undefined;
+          if (!block.ours) continue; // the attach command's own block
+          const waiter = this.#pending.shift();
+          if (end[1] === 'end') waiter?.resolve(block.lines);
+          else waiter?.reject(new HarnessError(`${this.label}: tmux: ${block.lines.join(' ')}`));
+        } else {
+          this.#block.lines.push(line);
+        }
+        continue;
+      }
+      const begin = /^%begin \d+ (\d+) (\d+)$/.exec(line);
+      if (begin) {
+        this.#block = { number: begin[1] ?? '', lines: [], ours: begin[2] === '1' };
+      } else if (line.startsWith('%session-changed ')) {
+        this.#attached = true;
+        this.#updates.emit('update');
+      } else if (line.startsWith(`%subscription-changed ${PANES_SUBSCRIPTION} `)) {
+        const [dead, status = '', signalNumber = ''] = line.slice(line.indexOf(' : ') + 3).split(' ');
+        // Dead without a status: tmux missed the SIGCHLD (see the module comment); make it look again.
+        if (dead === '1' && status === '' && signalNumber === '' && this.#server?.pid !== undefined) signal(this.#server.pid, 'SIGCHLD');
+        this.#read();
+      } else if (line.startsWith('%output ')) {
+        const [, id = ''] = line.split(' ', 2);
+        const value = line.slice('%output '.length + id.length + 1);
+        const pane = this.#panes.find((candidate) => candidate.id === id);
+        if (pane) {
+          pane.written += value.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+          if (pane.written.length > 4 * WRITTEN_SHOWN) pane.written = pane.written.slice(-WRITTEN_SHOWN);
+        }
+        this.#read();
+      }
+    }
+  }
+
+  /** Re-reads every pane; output arriving during a read causes one more read. */
+  #read(): void {
+    if (this.#reading) {
+      this.#readAgain = true;
+      return;
+    }
+    this.#reading = true;
+    void this.#readNow()
+      .catch(() => {}) // the control client is gone: its close already woke the waiters
+      .finally(() => {
+        this.#reading = false;
+        if (this.#readAgain) {
+          this.#readAgain = false;
+          this.#read();
+        }
+      });
+  }
+
+  async #readNow(): Promise<void> {
+    const height = this.#options.height ?? 24;
+    const panes = this.#panes.filter((pane) => pane.id !== '');
+    const reads = await Promise.all(
+      panes.map((pane) =>
+        Promise.all([
+          this.#command(`display-message -p -t ${pane.id} '${STATE_FORMAT} #{pane_title}'`),
+          this.#command(`capture-pane -p -S - -t ${pane.id}`),
+        ]),
+      ),
+    );
+    panes.forEach((pane, index) => {
+      const [state = [], rows = []] = reads[index] ?? [];
+      const [dead, status, signalNumber, x, y, ...title] = (state[0] ?? '').split(' ');
+      const captured = rows.map((row) => stripAnsi(row));
+      pane.screen = {
+        rows: captured.slice(-height),
+        history: captured.slice(0, Math.max(0, captured.length - height)),
+        cursor: { x: Number(x), y: Number(y) },
+      };
+      pane.title = title.join(' ');
+      // Dead without a status or signal: the terminal closed but tmux has not reaped the program yet.
+      if (dead === '1' && (status !== '' || signalNumber !== '') && pane.exit === undefined) {
+        pane.exit = { code: status === '' ? null : Number(status), signal: signalName(signalNumber) };
+      }
+    });
+    this.#updates.emit('update');
+  }
+}
+
+/**
+ * Starts `options.panes` side by side in a fresh tmux window owned by
+ * `scene`, and returns once every pane has been read once.
+ *
+ * @example
+ * const panes = await startPanes(scene, { label: 'demo', panes: [{ label: 'server', argv: ['bash'] }, ...], cwd: REPO_ROOT });
+ * await panes.type(0, 'node dist/impl/server.js --port 0');
+ * await panes.press(0, 'Enter');
+ * await panes.waitFor(0, (pane) => shown(pane.screen).some((line) => line.startsWith('Listening on')), '"Listening on"');
+ */
+export async function startPanes(scene: Scene, options: PanesOptions): Promise<Panes> {
+  const panes = scene.adopt(new Panes(scene, options));
+  await panes.start();
+  return panes;
+}
