@@ -41,6 +41,29 @@ async function greet(server: RunningServer, peer: Peer, id: ClientId): Promise<v
   await waitForServerToRead(server.port, peer.localPort, READ_MS);
 }
 
+/**
+ * The grader's clients connect and greet in `order`, each only once the
+ * server has read the previous greeting; then waits for the acknowledgments.
+ * `onJoin` sees each client as it connects (so a caller keeps partial results
+ * when the server is gone midway).
+ */
+async function greetInTurn(
+  context: ScenarioContext,
+  server: RunningServer,
+  order: readonly ClientId[],
+  onJoin: (peer: Peer) => void = () => {},
+): Promise<Record<ClientId, Peer>> {
+  const peers: Partial<Record<ClientId, Peer>> = {};
+  for (const id of order) {
+    const peer = await graderClient(context, server, id);
+    onJoin(peer);
+    peers[id] = peer;
+    await greet(server, peer, id);
+  }
+  await awaitAcks(Object.values(peers));
+  return peers as Record<ClientId, Peer>;
+}
+
 /** Waits until each peer has an acknowledgment or its connection is over. */
 async function awaitAcks(peers: readonly Peer[]): Promise<void> {
   await Promise.all(peers.map((peer) => peer.waitForText((text) => hasAck(text, GRADER_NAMES), REPLY_MS)));
@@ -66,11 +89,7 @@ const xFirst: Scenario = {
   items: ['order-x-first', 'ack-to-both', 'server-prints', 'closing-line', 'server-exits'],
   async run(context) {
     const server = await startServer(context.scene, context.target, context.serverOptions);
-    const x = await graderClient(context, server, 'X');
-    await greet(server, x, 'X');
-    const y = await graderClient(context, server, 'Y');
-    await greet(server, y, 'Y');
-    await awaitAcks([x, y]);
+    const { X: x, Y: y } = await greetInTurn(context, server, ['X', 'Y']);
     const exited = await exitedWithin(server.child, REPLY_MS);
     await Promise.all([x, y].map((peer) => peer.waitForText(() => false, exited ? REPLY_MS : 0)));
     const verdicts: Record<string, Verdict> = { 'order-x-first': judgeOrder('X', [x, y], 'X greeted first') };
@@ -137,11 +156,7 @@ const yFirst: Scenario = {
   items: ['order-y-first'],
   async run(context) {
     const server = await startServer(context.scene, context.target, context.serverOptions);
-    const y = await graderClient(context, server, 'Y');
-    await greet(server, y, 'Y');
-    const x = await graderClient(context, server, 'X');
-    await greet(server, x, 'X');
-    await awaitAcks([x, y]);
+    const { X: x, Y: y } = await greetInTurn(context, server, ['Y', 'X']);
     return { 'order-y-first': judgeOrder('Y', [x, y], 'Y greeted first') };
   },
 };
@@ -210,12 +225,7 @@ const earlyLeaver: Scenario = {
     const peers: Peer[] = [];
     let refused: string | undefined;
     try {
-      for (const id of ['X', 'Y'] as const) {
-        const peer = await graderClient(context, server, id);
-        peers.push(peer);
-        await greet(server, peer, id);
-      }
-      await awaitAcks(peers);
+      await greetInTurn(context, server, ['X', 'Y'], (peer) => peers.push(peer));
     } catch (error) {
       refused = (error as Error).message.split('\n')[0]; // the server is gone: connect or send failed
     }

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { SUITE_DIR_ENV } from './harness/process.js';
+import { isAlive, SUITE_DIR_ENV } from './harness/process.js';
 import { REPO_ROOT } from './harness/target.js';
 import {
   compiledImplDir,
@@ -23,15 +23,6 @@ import {
 export const THRESHOLDS = { lines: 95, branches: 90 } as const;
 
 const COVERAGE_DIR = join(REPO_ROOT, 'reports', 'coverage');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function readPids(file: string): number[] {
   try {

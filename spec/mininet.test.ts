@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadGolden } from './harness/golden.js';
-import { launch, recordPid } from './harness/process.js';
+import { isAlive, launch, recordPid } from './harness/process.js';
 import { Scene } from './harness/scene.js';
 import { REPO_ROOT } from './harness/target.js';
 
@@ -82,15 +82,6 @@ function observed({ programs, error }: ScenarioReport): object {
       Object.entries(programs).map(([label, { host, stdout, stderr, exit }]) => [label, { host, stdout, stderr, exit }]),
     ),
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Interfaces in this (the root) network namespace that look like Mininet's: h1-eth0, s1-eth2, s1. */

@@ -237,6 +237,16 @@ export function childEnv(extra: Readonly<Record<string, string>> | undefined): N
   return env;
 }
 
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Logs a pid in the suite's bookkeeping, so the end of the run checks it is gone. */
 export function recordPid(pid: number | undefined): void {
   const suiteDir = process.env[SUITE_DIR_ENV];
