@@ -3,11 +3,12 @@
  * three panes side by side (server | client X | client Y), each a bash shell
  * into which the commands are typed as a person would type them, then every
  * pane captured with its colours (`capture-pane -e`). Every wait is an event
- * from tmux's control mode (spec/harness/terminal.ts), under a bound.
+ * from tmux's control mode (spec/harness/tmux.ts and panes.ts), under a bound.
  */
 import { dirname } from 'node:path';
 import type { Scene } from '../spec/harness/scene.js';
-import { cursorLine, startPanes, type PaneView, type Panes } from '../spec/harness/terminal.js';
+import { startPanes, type PaneView, type Panes } from '../spec/harness/panes.js';
+import { cursorLine } from '../spec/harness/terminal.js';
 import { REPO_ROOT } from '../spec/harness/target.js';
 import type { CapturedPane, Picture } from './samples-page.js';
 
