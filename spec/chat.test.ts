@@ -293,7 +293,8 @@ describe('the chat client against a scripted server', () => {
     });
     const { x, server } = await acknowledgedClient();
     await server.send('Error: something odd\nY: still chatting\n');
-    await x.waitForLine('Y: Y: still chatting');
+    // stdout and stderr are separate pipes: one may be read before the other, so wait for each.
+    await Promise.all([x.waitForLine('Y: Y: still chatting'), x.waitForLine('Error: something odd', 'stderr')]);
     expect(x.lines('stderr')).toEqual(['Error: something odd']);
   });
 
