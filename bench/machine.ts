@@ -3,9 +3,9 @@
  * tools' versions, the load, and which state of impl/ was measured.
  */
 import os from 'node:os';
-import { launch } from '../spec/harness/process.js';
-import { Scene } from '../spec/harness/scene.js';
-import { REPO_ROOT } from '../spec/harness/target.js';
+import { launch } from '../harness/process.js';
+import { Scene } from '../harness/scene.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 
 /** Runs a short command to completion (bounded) and returns its stdout, or '' if it fails. */
 async function output(argv: readonly string[]): Promise<string> {

@@ -6,9 +6,9 @@
  */
 import net, { type Server, type Socket } from 'node:net';
 import getPort from 'get-port';
-import { launch } from '../spec/harness/process.js';
-import type { Resource, Scene } from '../spec/harness/scene.js';
-import { REPO_ROOT } from '../spec/harness/target.js';
+import { launch } from '../harness/process.js';
+import type { Resource, Scene } from '../harness/scene.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 import { QuietServer } from './quiet-server.js';
 
 const HOST = '127.0.0.1';

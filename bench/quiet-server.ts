@@ -5,9 +5,9 @@
  * does not pile up megabytes of output in this process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Resource, Scene } from '../spec/harness/scene.js';
-import { formatExit, type ExitStatus } from '../spec/harness/process.js';
-import { REPO_ROOT } from '../spec/harness/target.js';
+import type { Resource, Scene } from '../harness/scene.js';
+import { formatExit, type ExitStatus } from '../harness/process.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 
 const READY = /^Listening on .*:(\d+)$/m;
 const KEEP_CHARS = 4096;

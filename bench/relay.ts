@@ -17,8 +17,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { Scene } from '../spec/harness/scene.js';
-import { REPO_ROOT } from '../spec/harness/target.js';
+import { Scene } from '../harness/scene.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 import { describeMachine } from './machine.js';
 import { LINE_BYTES, measureLatency, measureThroughput, median, percentile } from './measure.js';
 import { direct, openReference, reference, socat, type Path, type Printed, type Session } from './paths.js';

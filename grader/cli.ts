@@ -10,7 +10,9 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HarnessError, loadTarget, REPO_ROOT, type Target } from '../spec/harness/target.js';
+import { checkPrograms, DescriptionError, loadTarget, type Target } from './target.js';
+import { HarnessError } from '../harness/errors.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 import { gradebookCsv, gradeJson, gradeMarkdown, gradescopeResults, junitXml, rubricText } from './report.js';
 import { ITEMS, PART_POINTS } from './rubric.js';
 import { gradeTarget, type TargetGrade } from './run.js';
@@ -95,7 +97,9 @@ function fullMarks(grade: TargetGrade, target: Target): boolean {
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parse(argv);
+  // Every description is checked before anything runs: a mistake is exit 2 in a second, not lost points later.
   const loaded = options.targets.map((file) => loadTarget(file));
+  for (const target of loaded) checkPrograms(target);
   const grades: TargetGrade[] = [];
   let code: number = GRADE_EXIT.fullMarks;
   for (const target of loaded) {
@@ -131,9 +135,12 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       process.stderr.write(error.message ? `grade: ${error.message}\n${USAGE}\n` : `${USAGE}\n`);
       process.exitCode = error.message ? GRADE_EXIT.usage : 0;
-    } else if (error instanceof HarnessError) {
+    } else if (error instanceof DescriptionError) {
       process.stderr.write(`grade: ${error.message.split('\n')[0]}\n`);
       process.exitCode = GRADE_EXIT.usage;
+    } else if (error instanceof HarnessError) {
+      process.stderr.write(`grade: harness problem (not the submission's fault): ${error.message.split('\n')[0]}\n`);
+      process.exitCode = GRADE_EXIT.harness;
     } else {
       process.stderr.write(`grade: internal error: ${(error as Error).message.split('\n')[0]}; please report it with the command you ran\n`);
       process.exitCode = GRADE_EXIT.harness;

@@ -3,9 +3,9 @@
  * acknowledgment out of what a connection received, evidence records, and
  * bounded waits that report instead of throwing.
  */
-import type { Peer } from '../spec/harness/peer.js';
-import type { Child, LineMatcher, StreamName } from '../spec/harness/process.js';
-import type { ClientId, Names } from '../spec/harness/target.js';
+import type { Peer } from '../harness/peer.js';
+import type { Child, LineMatcher, StreamName } from '../harness/process.js';
+import type { ClientId, Names } from './target.js';
 import { ackText, consoleLines, containsWhole, findLine } from './matching.js';
 import type { Evidence } from './verdict.js';
 
@@ -73,10 +73,40 @@ export function receivedWithin(peer: Peer, wanted: string, timeoutMs: number): P
 }
 
 /**
+ * The line that says why a program crashed, when its stderr holds a Python
+ * traceback (the exception line after it) or a Node stack trace (the message
+ * above the first frame); undefined when it holds neither.
+ *
+ * @example
+ * crashLine(server); // "TypeError: 'str' object cannot be interpreted as an integer"
+ */
+export function crashLine(child: Child): string | undefined {
+  const lines = child.lines('stderr').map((line) => line.trimEnd());
+  const traceback = lines.findIndex((line) => line.startsWith('Traceback (most recent call last):'));
+  if (traceback !== -1) {
+    return lines.slice(traceback + 1).reverse().find((line) => line !== '' && !line.startsWith(' '));
+  }
+  const frame = lines.findIndex((line) => /^\s+at .*(:\d+:\d+\)?|\(native\))$/.test(line));
+  return frame > 0 ? lines[frame - 1] : undefined;
+}
+
+/** A hint quoting the crash of the first of `children` that crashed, if one did. */
+export function crashHint(children: readonly Child[]): string | undefined {
+  for (const child of children) {
+    const line = crashLine(child);
+    if (line !== undefined) return `${child.label} crashed: ${line} (the last line of its stderr); fix that first`;
+  }
+  return undefined;
+}
+
+/**
  * A hint for output that exists only at exit: the program acted on the
  * network but printed nothing, which is what block-buffered stdout looks like.
+ * A program that crashed gets its crash quoted instead: that is the cause.
  */
 export function bufferingHint(child: Child): string | undefined {
+  const crash = crashHint([child]);
+  if (crash !== undefined) return crash;
   if (child.output('stdout').trim() !== '') return undefined;
   return 'nothing was printed on stdout at all: output is probably buffered until exit; flush after each print (Python: print(..., flush=True) or python -u)';
 }

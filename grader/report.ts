@@ -4,7 +4,7 @@
  * for a folder of targets, a gradebook CSV. Pure functions of the grades.
  */
 import stripAnsi from 'strip-ansi';
-import { visible } from '../spec/harness/text.js';
+import { visible } from '../harness/text.js';
 import { ITEMS, MARKED_BY_A_PERSON, PART_POINTS, PART_TITLES, type Part } from './rubric.js';
 import type { ItemResult, TargetGrade } from './run.js';
 

@@ -1,19 +1,18 @@
 /**
- * Grades one target: checks its interpreters exist, runs every scenario in a
+ * Grades one target (already checked by checkPrograms): runs every scenario in a
  * fresh scene under its own time limit, and collects a verdict per rubric
  * item. A hang costs the items of that scenario, never the run.
  */
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { Peer } from '../spec/harness/peer.js';
-import { Child, formatExit } from '../spec/harness/process.js';
-import { Scene } from '../spec/harness/scene.js';
-import { chatTarget, HarnessError, isPython, type Target } from '../spec/harness/target.js';
+import { Peer } from '../harness/peer.js';
+import { Child, formatExit } from '../harness/process.js';
+import { Scene } from '../harness/scene.js';
+import { chatTarget, type Target } from './target.js';
+import { HarnessError } from '../harness/errors.js';
 import { ITEMS, PART_POINTS, type Item, type Part } from './rubric.js';
 import type { Scenario } from './scenario.js';
 import { ACK_PROGRAM_SCENARIOS, ACK_SCENARIOS } from './scenarios-ack.js';
 import { CHAT_PROGRAM_SCENARIOS, CHAT_SCENARIOS } from './scenarios-chat.js';
+import { crashHint } from './evidence.js';
 import { fail, type Verdict } from './verdict.js';
 
 /** Each scenario's own limit; its waits are shorter, so this only catches a harness that hangs. */
@@ -53,55 +52,6 @@ const PLAN: ReadonlyArray<{ part: Part; scenario: Scenario }> = [
   ...CHAT_PROGRAM_SCENARIOS.map((scenario) => ({ part: 'chat' as const, scenario })),
 ];
 
-/** Finds `command` the way spawn will: a path relative to `cwd`, or a name on PATH. */
-function findCommand(command: string, cwd: string): string | undefined {
-  const candidates = command.includes('/')
-    ? [isAbsolute(command) ? command : resolve(cwd, command)]
-    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
-  return candidates.find((candidate) => {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/**
- * Checks that every program's command can run here; returns one line per
- * problem (empty when all is well). Python interpreters are asked their
- * version, since a pyenv shim exists even where its version does not.
- */
-export function preflight(target: Target): string[] {
-  const programs: Array<[string, readonly string[]]> = [
-    ['server', target.server.argv],
-    ['clients.X', target.clients.X.argv],
-    ['clients.Y', target.clients.Y.argv],
-  ];
-  if (target.chat && target.parts.chat) {
-    programs.push(['chat.server', target.chat.server.argv], ['chat.clients.X', target.chat.clients.X.argv], ['chat.clients.Y', target.chat.clients.Y.argv]);
-  }
-  const problems = new Map<string, string>();
-  for (const [field, argv] of programs) {
-    const command = argv[0] ?? '';
-    if (command === 'node' || problems.has(command)) continue;
-    const found = findCommand(command, target.cwd);
-    if (!found) {
-      problems.set(command, `${command} (named by ${field}.argv) is not installed here; install it or change ${field}.argv in ${target.file}`);
-      continue;
-    }
-    if (isPython(command)) {
-      const check = spawnSync(found, ['--version'], { env: { ...process.env, ...target.env }, encoding: 'utf8', timeout: 10_000 });
-      if (check.status !== 0) {
-        const said = `${check.stderr ?? ''}${check.stdout ?? ''}`.trim().split('\n')[0] || `exit ${check.status}`;
-        problems.set(command, `${command} (named by ${field}.argv) cannot run here (${said}); install it or change ${field}.argv in ${target.file}`);
-      }
-    }
-  }
-  return [...problems.values()];
-}
-
 /** Runs one scenario in its own scene and returns verdicts for its items, whatever happens. */
 async function runScenario(scenario: Scenario, target: Target, options: GradeOptions, harnessProblems: string[]): Promise<Record<string, Verdict>> {
   const scene = new Scene();
@@ -115,15 +65,16 @@ async function runScenario(scenario: Scenario, target: Target, options: GradeOpt
     return { ...(await Promise.race([scenario.run({ scene, target, serverOptions }), limit])) };
   } catch (error) {
     const message = (error as Error).message;
-    const first = message.split('\n')[0] ?? message;
+    const first = (message.split('\n')[0] ?? message).replace(/\.$/, '');
     if (error instanceof HarnessError) harnessProblems.push(first);
-    const died = scene
-      .resources()
-      .filter((resource): resource is Child => resource instanceof Child && resource.exit !== undefined && resource.label.includes('server'))
+    const children = scene.resources().filter((resource): resource is Child => resource instanceof Child);
+    // A server that exited is worth saying, unless the message already says so.
+    const died = children
+      .filter((child) => child.exit !== undefined && child.label.includes('server') && !first.startsWith(`${child.label} exited`))
       .map((child) => `; ${child.label} had exited (${formatExit(child.exit)})`)
       .join('');
     const detail = error instanceof HarnessError ? `harness problem: ${first}` : `${first}${died}`;
-    const verdict = fail(detail, { actual: [{ source: 'everything the programs printed', text: scene.transcript() }] });
+    const verdict = fail(detail, { actual: [{ source: 'everything the programs printed', text: scene.transcript() }], hint: crashHint(children) });
     return Object.fromEntries(scenario.items.map((id) => [id, verdict]));
   } finally {
     clearTimeout(timer);
@@ -144,13 +95,11 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
   const started = performance.now();
   const harnessProblems: string[] = [];
   const verdicts = new Map<string, { verdict: Verdict; seconds: number }>();
-  const missing = preflight(target);
   const wanted = (id: string): boolean => options.only === undefined || options.only.includes(id);
   for (const { part, scenario } of PLAN) {
     if (!scenario.items.some(wanted)) continue;
-    const claimed = target.parts[part];
-    if (missing.length > 0 || !claimed) {
-      const detail = missing.length > 0 ? missing[0]! : `not attempted: the target does not claim the ${part === 'chat' ? 'chat' : 'acknowledgment exchange'}`;
+    if (!target.parts[part]) {
+      const detail = `not attempted: the target does not claim the ${part === 'chat' ? 'chat' : 'acknowledgment exchange'}`;
       for (const id of scenario.items.filter(wanted)) verdicts.set(id, { verdict: fail(detail), seconds: 0 });
       continue;
     }
@@ -174,7 +123,7 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
     items,
     scores: { ack: scoreOf('ack'), chat: scoreOf('chat') },
     seconds: (performance.now() - started) / 1000,
-    harnessProblems: [...new Set([...missing, ...harnessProblems])],
+    harnessProblems: [...new Set(harnessProblems)],
   };
 }
 

@@ -2,8 +2,9 @@
  * A scenario: one run of the target's programs (or some of them) in a fresh
  * scene, judging one or more rubric items from what it saw.
  */
-import type { Scene } from '../spec/harness/scene.js';
-import type { StartServerOptions, Target } from '../spec/harness/target.js';
+import type { Scene } from '../harness/scene.js';
+import type { StartServerOptions } from './launch.js';
+import type { Target } from './target.js';
 import type { Verdict } from './verdict.js';
 
 /** What a scenario gets. */

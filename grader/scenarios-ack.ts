@@ -5,10 +5,11 @@
  * so arrival order is forced exactly; a fake server plays the server when
  * the clients are judged.
  */
-import { waitForServerToRead } from '../spec/harness/kernel.js';
-import { connectPeer, startFakeServer, type Peer } from '../spec/harness/peer.js';
-import { stackTraceLines, type Child } from '../spec/harness/process.js';
-import { startClient, startServer, type ClientId, type RunningServer } from '../spec/harness/target.js';
+import { waitForServerToRead } from '../harness/kernel.js';
+import { connectPeer, startFakeServer, type Peer } from '../harness/peer.js';
+import { stackTraceLines, type Child } from '../harness/process.js';
+import { startClient, startServer, type RunningServer } from './launch.js';
+import { type ClientId } from './target.js';
 import {
   ackFor,
   ackIn,

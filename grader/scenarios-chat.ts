@@ -3,9 +3,10 @@
  * against the target's chat server, so every relayed byte is seen exactly;
  * a last scenario types at the target's own chat clients.
  */
-import { connectionsTo, pollKernel, waitForServerToRead } from '../spec/harness/kernel.js';
-import { connectPeer, type Peer } from '../spec/harness/peer.js';
-import { startClient, startServer, type ClientId, type RunningServer } from '../spec/harness/target.js';
+import { connectionsTo, pollKernel, waitForServerToRead } from '../harness/kernel.js';
+import { connectPeer, type Peer } from '../harness/peer.js';
+import { startClient, startServer, type RunningServer } from './launch.js';
+import { type ClientId } from './target.js';
 import { GRADER_NAMES, greeting, printed, printedWithin, received, receivedWithin } from './evidence.js';
 import { consoleLines, containsWhole } from './matching.js';
 import type { Scenario, ScenarioContext } from './scenario.js';

@@ -24,7 +24,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { HarnessError, loadTarget, REPO_ROOT } from '../spec/harness/target.js';
+import { DescriptionError, loadTarget } from '../grader/target.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 import { zipArchive } from './zip.js';
 
 const USAGE = `usage: npm run bundle:gradescope -- [--target TEMPLATE.json] [--out FILE.zip]
@@ -84,7 +85,7 @@ function parse(argv: readonly string[]): { template: string; out: string } {
 
 async function main(argv: readonly string[]): Promise<void> {
   const options = parse(argv);
-  loadTarget(options.template); // throws a one-line HarnessError if the template is wrong
+  loadTarget(options.template); // throws a one-line DescriptionError if the template is wrong
   const contents: Record<(typeof BUNDLE_FILES)[number]['name'], Buffer> = {
     'setup.sh': readFileSync(resolve(REPO_ROOT, 'gradescope/setup.sh')),
     run_autograder: readFileSync(resolve(REPO_ROOT, 'gradescope/run_autograder')),
@@ -107,7 +108,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(error.message ? `bundle:gradescope: ${error.message}\n${USAGE}\n` : `${USAGE}\n`);
     process.exitCode = error.message ? 2 : 0;
-  } else if (error instanceof HarnessError) {
+  } else if (error instanceof DescriptionError) {
     process.stderr.write(`bundle:gradescope: the template is wrong: ${error.message.split('\n')[0]}\n`);
     process.exitCode = 2;
   } else {

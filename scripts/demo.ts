@@ -3,10 +3,10 @@
  * with X's greeting arriving first and once with Y's, and prints what each of
  * the three programs printed, so the exchange can be seen without the suite.
  */
-import { runInOrder } from '../spec/harness/exchange.js';
-import { formatExit, type Child } from '../spec/harness/process.js';
-import { Scene } from '../spec/harness/scene.js';
-import { referenceTarget } from '../spec/harness/target.js';
+import { runInOrder } from '../grader/exchange.js';
+import { formatExit, type Child } from '../harness/process.js';
+import { Scene } from '../harness/scene.js';
+import { referenceTarget } from '../grader/target.js';
 
 const NAMES = { X: 'Alice', Y: 'Bob' } as const;
 

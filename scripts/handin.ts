@@ -3,7 +3,7 @@
  * hand-in, `handin.tar.gz` and `handin.zip` (default in reports/), the same
  * files in both, under one top folder `handin/`:
  *
- *   the code    impl/ spec/ grader/ scripts/ bench/ fixtures/ types/ gradescope/ mininet/,
+ *   the code    impl/ harness/ spec/ grader/ scripts/ bench/ fixtures/ types/ gradescope/ mininet/,
  *               package.json, package-lock.json, tsconfig.json, vitest.config.ts
  *               and eslint.config.* if there is one
  *   the docs    README.md, docs/*.md
@@ -30,7 +30,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT } from '../spec/harness/target.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 import { tarGz } from './tar.js';
 import { zipArchive, type ZipEntry } from './zip.js';
 
@@ -44,7 +44,7 @@ exit codes: 0 written; 1 a prerequisite missing or a step failed (nothing writte
 const TOP = 'handin';
 
 /** Folders of code taken whole (what git knows of them). */
-const CODE_DIRS = ['impl', 'spec', 'grader', 'scripts', 'bench', 'fixtures', 'types', 'gradescope', 'mininet'] as const;
+const CODE_DIRS = ['impl', 'harness', 'spec', 'grader', 'scripts', 'bench', 'fixtures', 'types', 'gradescope', 'mininet'] as const;
 
 /** Single files taken from the repository root when git knows them. */
 const ROOT_FILES = new Set([

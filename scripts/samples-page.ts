@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { recordPid } from '../spec/harness/process.js';
+import { recordPid } from '../harness/process.js';
 import { ansiRowsToHtml, DEFAULT_BG, DEFAULT_FG, escapeHtml } from './samples-ansi.js';
 
 /** One pane as captured. */

@@ -6,10 +6,10 @@
  * from tmux's control mode (spec/harness/tmux.ts and panes.ts), under a bound.
  */
 import { dirname } from 'node:path';
-import type { Scene } from '../spec/harness/scene.js';
-import { startPanes, type PaneView, type Panes } from '../spec/harness/panes.js';
-import { cursorLine } from '../spec/harness/terminal.js';
-import { REPO_ROOT } from '../spec/harness/target.js';
+import type { Scene } from '../harness/scene.js';
+import { startPanes, type PaneView, type Panes } from '../harness/panes.js';
+import { cursorLine } from '../harness/terminal.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 import type { CapturedPane, Picture } from './samples-page.js';
 
 /** The three sessions pictured. */

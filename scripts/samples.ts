@@ -20,11 +20,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { openChat, runInOrder, type Exchange } from '../spec/harness/exchange.js';
-import { formatExit, type Child } from '../spec/harness/process.js';
-import { Scene } from '../spec/harness/scene.js';
-import { tmuxUnavailable } from '../spec/harness/terminal.js';
-import { expandArgv, referenceTarget, REPO_ROOT, type Target, chatTarget } from '../spec/harness/target.js';
+import { openChat, runInOrder, type Exchange } from '../grader/exchange.js';
+import { formatExit, type Child } from '../harness/process.js';
+import { Scene } from '../harness/scene.js';
+import { tmuxUnavailable } from '../harness/terminal.js';
+import { expandArgv, referenceTarget, type Target, chatTarget } from '../grader/target.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 import { findChromium, screenshot, type Picture } from './samples-page.js';
 import { captureSession, type SessionKind } from './samples-screens.js';
 

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
 import { CATALOGUE_FILE_ENV } from './catalogue/reporter.js';
-import { launch } from './harness/process.js';
-import { REPO_ROOT } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { launch } from '../harness/process.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { useScene } from './support/vitest.js';
 
 const FIXTURES = join(REPO_ROOT, 'fixtures', 'catalogue');
 

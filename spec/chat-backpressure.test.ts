@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { expect, test } from 'vitest';
-import { connectAndSend, type Peer } from './harness/peer.js';
-import { chatTarget, referenceTarget, startServer } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { connectAndSend, type Peer } from '../harness/peer.js';
+import { startServer } from '../grader/launch.js';
+import { chatTarget, referenceTarget } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 const MiB = 1024 * 1024;
 const TOTAL_CHUNKS = 1024; // 1 GiB in chunks of 1 MiB

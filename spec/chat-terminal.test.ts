@@ -3,10 +3,11 @@
 // server and client Y are ordinary children. What is checked is the screen a
 // person would see, cursor included (█ in the expectations).
 import { describe, expect, test } from 'vitest';
-import type { Child } from './harness/process.js';
-import { cursorLine, shown, startTerminal, tmuxUnavailable, type Screen, type Terminal } from './harness/terminal.js';
-import { chatTarget, expandArgv, referenceTarget, startClient, startServer, type RunningServer } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import type { Child } from '../harness/process.js';
+import { cursorLine, shown, startTerminal, tmuxUnavailable, type Screen, type Terminal } from '../harness/terminal.js';
+import { startClient, startServer, type RunningServer } from '../grader/launch.js';
+import { chatTarget, expandArgv, referenceTarget } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 const NO_TMUX = tmuxUnavailable();
 const ACK = 'X: Alice received before Y: Bob';

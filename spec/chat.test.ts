@@ -2,11 +2,12 @@
 // interruptions, line limits. Clients are the reference, fed through stdin.
 import { describe, expect, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
-import { openChat, type Chat } from './harness/exchange.js';
-import { connectAndSend, startFakeServer } from './harness/peer.js';
-import type { Child } from './harness/process.js';
-import { chatTarget, referenceTarget, startClient, startServer } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { openChat, type Chat } from '../grader/exchange.js';
+import { connectAndSend, startFakeServer } from '../harness/peer.js';
+import type { Child } from '../harness/process.js';
+import { startClient, startServer } from '../grader/launch.js';
+import { chatTarget, referenceTarget } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 const NAMES = { X: 'Alice', Y: 'Bob' } as const;
 const ACK = 'X: Alice received before Y: Bob';

@@ -1,11 +1,11 @@
 // The command lines of both programs: usage errors, help, and a port in use.
 import { expect, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
-import { startFakeServer } from './harness/peer.js';
-import { launch, type Child } from './harness/process.js';
-import type { Scene } from './harness/scene.js';
-import { REPO_ROOT } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { startFakeServer } from '../harness/peer.js';
+import { launch, type Child } from '../harness/process.js';
+import type { Scene } from '../harness/scene.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { useScene } from './support/vitest.js';
 
 type Program = 'server' | 'client';
 

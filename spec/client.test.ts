@@ -2,11 +2,12 @@
 // what it prints, and how it ends for every kind of reply (or none).
 import { describe, expect, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
-import { startFakeServer, type FakeServer, type Peer } from './harness/peer.js';
-import type { Child } from './harness/process.js';
-import type { Scene } from './harness/scene.js';
-import { referenceTarget, startClient } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { startFakeServer, type FakeServer, type Peer } from '../harness/peer.js';
+import type { Child } from '../harness/process.js';
+import type { Scene } from '../harness/scene.js';
+import { startClient } from '../grader/launch.js';
+import { referenceTarget } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 const ACK = 'X: Alice received before Y: Bob';
 const SENT = 'Sent: Client X: Alice\n';

@@ -8,9 +8,9 @@ import type { CoverageMap } from 'istanbul-lib-coverage';
 import libCoverage from 'istanbul-lib-coverage';
 import { expect, onTestFinished, test } from 'vitest';
 import { compiledImplDir, duplicateStatements, readProcessCoverage, toCoverageMap } from './coverage/pipeline.js';
-import { launch } from './harness/process.js';
-import { REPO_ROOT } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { launch } from '../harness/process.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { useScene } from './support/vitest.js';
 
 const IMPL = compiledImplDir(REPO_ROOT);
 const PROTOCOL = join(REPO_ROOT, 'impl', 'protocol.ts');

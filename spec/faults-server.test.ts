@@ -6,11 +6,12 @@
 // silent server (SIGSTOP) completes once it is continued (SIGCONT).
 import { expect, onTestFinished, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
-import { stackTraceLines, type Child } from './harness/process.js';
-import { startProxy, type ProxiedConnection, type Proxy } from './harness/proxy.js';
-import type { Scene } from './harness/scene.js';
-import { chatTarget, referenceTarget, startClient, startServer, type RunningServer, type Target } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { stackTraceLines, type Child } from '../harness/process.js';
+import { startProxy, type ProxiedConnection, type Proxy } from '../harness/proxy.js';
+import type { Scene } from '../harness/scene.js';
+import { startClient, startServer, type RunningServer } from '../grader/launch.js';
+import { chatTarget, referenceTarget, type Target } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 const STAGES = ['before connecting', 'connected, no greeting', 'greeted, no acknowledgment', 'mid-chat'] as const;
 const FAULTS = ['clean close', 'reset', 'SIGKILL', 'half-close', 'silence'] as const;

@@ -5,12 +5,14 @@
 // server survives, a client arriving afterwards still completes the exchange.
 import { expect, onTestFinished, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
-import { connectAndSend, connectPeer, type Peer } from './harness/peer.js';
-import { launch, stackTraceLines, type Child } from './harness/process.js';
-import { startProxy } from './harness/proxy.js';
-import type { Scene } from './harness/scene.js';
-import { chatTarget, referenceTarget, REPO_ROOT, startClient, startServer, type RunningServer } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { connectAndSend, connectPeer, type Peer } from '../harness/peer.js';
+import { launch, stackTraceLines, type Child } from '../harness/process.js';
+import { startProxy } from '../harness/proxy.js';
+import type { Scene } from '../harness/scene.js';
+import { startClient, startServer, type RunningServer } from '../grader/launch.js';
+import { chatTarget, referenceTarget } from '../grader/target.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { useScene } from './support/vitest.js';
 
 const STAGES = ['before connecting', 'connected, no greeting', 'greeted, no acknowledgment', 'mid-chat'] as const;
 const FAULTS = ['clean close', 'reset', 'SIGKILL', 'half-close', 'silence'] as const;

@@ -2,10 +2,11 @@
 // never by read() call.
 import { describe, expect, test } from 'vitest';
 import { catalogue, type FailureCase } from './catalogue/record.js';
-import { connectAndSend } from './harness/peer.js';
-import { startProxy } from './harness/proxy.js';
-import { referenceTarget, startClient, startServer } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { connectAndSend } from '../harness/peer.js';
+import { startProxy } from '../harness/proxy.js';
+import { startClient, startServer } from '../grader/launch.js';
+import { referenceTarget } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 const ACK = 'X: Alice received before Y: Bob';
 

@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { startAckServer } from '../impl/ack-server.js';
 import type { Output } from '../impl/cli.js';
-import { greetingPrinted } from './harness/exchange.js';
-import { waitUntil } from './harness/wait.js';
+import { greetingPrinted } from '../grader/exchange.js';
+import { waitUntil } from '../harness/wait.js';
 
 const RUNS = 1000;
 // eslint-disable-next-line no-control-regex

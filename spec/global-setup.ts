@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { isAlive, SUITE_DIR_ENV } from './harness/process.js';
-import { REPO_ROOT } from './harness/target.js';
+import { isAlive, SUITE_DIR_ENV } from '../harness/process.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 import {
   compiledImplDir,
   duplicateStatements,

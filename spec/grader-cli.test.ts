@@ -4,9 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
-import { launch } from './harness/process.js';
-import { REPO_ROOT } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { commandWorks } from '../harness/commands.js';
+import { launch } from '../harness/process.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { useScene } from './support/vitest.js';
 
 /** A temporary folder removed when the test ends. */
 function tempDir(): string {
@@ -60,22 +61,35 @@ test('a wrong target description is refused with exit 2 and one line naming the 
   });
 });
 
-test('an interpreter that is not installed is named in one line, nothing runs, and the exit is 3', async () => {
-  const file = join(tempDir(), 'target.json');
+test('an interpreter that is not installed is named in one line, nothing runs, and the exit is 2', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'target.json');
   writeFileSync(file, JSON.stringify({ server: { argv: ['python9', 'server.py'] }, client: { argv: ['python9', 'client.py'] } }));
-  const { code, stdout } = await grade([file, '--out', tempDir()]);
-  const problem = `python9 (named by server.argv) is not installed here; install it or change server.argv in ${file}`;
-  expect(code).toBe(3);
-  expect(stdout).toContain(`Harness problem (not the submission's fault): ${problem}`);
-  expect(stdout).toContain(`✗ none of its 12 items: ${problem}`);
+  const { code, stdout, stderr } = await grade([file, '--out', tempDir()]);
+  expect({ code, stdout, stderr }).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: `grade: ${file}: server.argv names python9, which is not installed here; install it or change server.argv\n`,
+  });
 });
 
-test.skipIf(!pyenvPresent)('a pyenv shim for a Python version that is not installed is named in one line', async () => {
+test.skipIf(!pyenvPresent)('a pyenv shim for a Python version that is not installed is named in one line, and the exit is 2', async () => {
   const file = join(tempDir(), 'target.json');
   writeFileSync(file, JSON.stringify({ env: { PYENV_VERSION: '1.2.3' }, server: { argv: ['python2', 'Server.py'] }, client: { argv: ['python2', 'c.py'] } }));
-  const { code, stdout } = await grade([file, '--out', tempDir()]);
-  expect(code).toBe(3);
-  expect(stdout).toMatch(/Harness problem \(not the submission's fault\): python2 \(named by server\.argv\) cannot run here \(pyenv: version `1\.2\.3' is not installed.*\); install it or change server\.argv in /);
+  const { code, stdout, stderr } = await grade([file, '--out', tempDir()]);
+  expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+  expect(stderr).toMatch(/^grade: .*: server\.argv names python2, which cannot run here \(pyenv: version `1\.2\.3' is not installed.*\); install it or change server\.argv\n$/);
+});
+
+test.for<[string, Record<string, unknown>, string]>([
+  ['a misspelt key', { server: { argv: ['node', 'dist/impl/server.js', '--port', '{port}'], prot: 12000 }, client: { argv: ['node', 'dist/impl/client.js'] } }, 'server.prot is not a field of server (the fields are argv, stdin, port, ready); see docs/GRADING.md'],
+  ['a misspelt placeholder', { server: { argv: ['node', 'dist/impl/server.js', '--port', '{prot}'] }, client: { argv: ['node', 'dist/impl/client.js'] } }, 'server.argv has the placeholder {prot}, which is not one of {host} {port}; see docs/GRADING.md'],
+  ['a program file that does not exist', { server: { argv: ['node', 'dist/impl/sever.js'] }, client: { argv: ['node', 'dist/impl/client.js'] } }, 'server.argv names dist/impl/sever.js, which does not exist in {root}; fix the file name or "cwd"'],
+])('%s is refused with exit 2 and one line naming it, before anything runs', async ([, description, problem]) => {
+  const file = join(tempDir(), 'target.json');
+  writeFileSync(file, JSON.stringify({ cwd: REPO_ROOT, ...description }));
+  const { code, stdout, stderr } = await grade([file, '--out', tempDir()]);
+  expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `grade: ${file}: ${problem.replace('{root}', REPO_ROOT)}\n` });
 });
 
 test('a folder of targets gives one gradebook row each', async () => {
@@ -101,4 +115,18 @@ test('lost points exit 1, and the report shows the expected line, what was print
   expect(markdown).toContain('  | Sent acknowledgment to both X and Y\n');
   expect(markdown).toMatch(/\| .*Sent acknowledgement to both X and Y⏎/);
   expect(markdown).toContain('hint: the assignment spells it "acknowledgment" (no e after the g); "acknowledgement" does not match');
+});
+
+test.skipIf(!commandWorks(['python3', '--version'])).for<[string, string]>([
+  ['with-ready-line', 'server exited (code 1) without printing a line matching /ready to receive/ on stdout'],
+  ['without-ready-line', 'server exited (code 1) before listening on port 12000'],
+])('a server that crashes at start (%s) loses points, with its crash as the evidence and the hint', async ([name, detail]) => {
+  const out = tempDir();
+  const { code, stdout, stderr } = await grade([`fixtures/grader/crash-at-start/${name}.json`, '--only', 'order-x-first', '--out', out]);
+  expect({ code, stderr }).toEqual({ code: 1, stderr: '' });
+  expect(stdout).not.toContain('Harness problem');
+  expect(stdout).toContain(`✗   0/8  X's greeting arrives first`);
+  expect(stdout).toContain(`\n           ${detail}\n`);
+  expect(stdout).toContain("|   | TypeError: 'str' object cannot be interpreted as an integer");
+  expect(stdout).toContain("hint: server crashed: TypeError: 'str' object cannot be interpreted as an integer (the last line of its stderr); fix that first");
 });

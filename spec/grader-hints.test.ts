@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect, test } from 'vitest';
 import { gradeTarget } from '../grader/run.js';
-import { loadTarget, type Target } from './harness/target.js';
+import { loadTarget, type Target } from '../grader/target.js';
 
 const python3Works = spawnSync('python3', ['--version']).status === 0;
 

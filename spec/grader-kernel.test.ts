@@ -1,9 +1,9 @@
 // Reading other programs' socket states from /proc/net/tcp: what the grader waits on where no event exists.
 import net from 'node:net';
 import { expect, onTestFinished, test } from 'vitest';
-import { canReadKernelSockets, connectionsTo, parseProcNetTcp, TCP_STATE, waitForListener, waitForServerToRead } from './harness/kernel.js';
-import { connectPeer } from './harness/peer.js';
-import { useScene } from './harness/vitest.js';
+import { canReadKernelSockets, connectionsTo, parseProcNetTcp, TCP_STATE, waitForListener, waitForServerToRead } from '../harness/kernel.js';
+import { connectPeer } from '../harness/peer.js';
+import { useScene } from './support/vitest.js';
 
 const SAMPLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:2EE0 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 618 1 0000000020217062 100 0 0 10 0

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { gradeTarget, type TargetGrade } from '../grader/run.js';
-import { loadTarget } from './harness/target.js';
+import { loadTarget } from '../grader/target.js';
 
 const python3Works = spawnSync('python3', ['--version']).status === 0;
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { expect, test } from 'vitest';
 import { PART_POINTS } from '../grader/rubric.js';
 import { gradeTarget } from '../grader/run.js';
-import { loadTarget } from './harness/target.js';
+import { loadTarget } from '../grader/target.js';
 
 /** Whether `command --version` runs here with `env` (a pyenv shim exists even where its version does not). */
 function runs(command: string, env: Record<string, string> = {}): boolean {

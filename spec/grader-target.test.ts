@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
-import { HarnessError, loadTarget, startClient, type Target } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { startClient } from '../grader/launch.js';
+import { checkPrograms, DescriptionError, loadTarget, type Target } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 /** Writes `description` to a temporary target.json, removed when the test ends, and returns its path. */
 function describeTarget(description: unknown): string {
@@ -72,6 +73,15 @@ test.for<[string, string, unknown]>([
   ['an unknown part', 'parts must list "ack" and/or "chat"', { server: SERVER, client: CLIENT, parts: ['ack', 'video'] }],
   ['the chat claimed but not described', 'parts claims "chat" but there is no "chat" section saying how to start it', { server: SERVER, client: CLIENT, parts: ['ack', 'chat'] }],
   ['greets not a boolean', 'chat.greets must be true or false', { server: SERVER, client: CLIENT, chat: { greets: 'yes' } }],
+  ['an unknown key', 'prot is not a field of a target (the fields are name, description, cwd, host, env, parts, names, server, client, clients, chat)', { prot: 12000, server: SERVER, client: CLIENT }],
+  ['an unknown server key', 'server.prot is not a field of server (the fields are argv, stdin, port, ready)', { server: { ...SERVER, prot: 12000 }, client: CLIENT }],
+  ['an unknown client key', 'client.args is not a field of client (the fields are argv, stdin)', { server: SERVER, client: { ...CLIENT, args: [] } }],
+  ['an unknown chat key', 'chat.greet is not a field of chat (the fields are server, client, clients, greets)', { server: SERVER, client: CLIENT, chat: { greet: false } }],
+  ['a third client', 'clients.Z is not a field of clients (the fields are X, Y)', { server: SERVER, clients: { X: CLIENT, Y: CLIENT, Z: CLIENT } }],
+  ['a misspelt placeholder', 'server.argv has the placeholder {prot}, which is not one of {host} {port}', { server: { argv: ['python3', 'server.py', '{prot}'] }, client: CLIENT }],
+  ['a client placeholder in the server', 'server.stdin has the placeholder {name}, which is not one of {host} {port}', { server: { ...SERVER, stdin: ['{name}'] }, client: CLIENT }],
+  ['an unknown client placeholder', 'chat.client.argv has the placeholder {ID}, which is not one of {host} {port} {id} {name}', { server: SERVER, client: CLIENT, chat: { client: { argv: ['c', '{ID}'] } } }],
+  ['a name that is not a string', 'name must be a string', { name: 7, server: SERVER, client: CLIENT }],
 ])('a description with %s is refused in one line: %s', ([, message, description]) => {
   const file = describeTarget(description);
   let error: unknown;
@@ -80,7 +90,7 @@ test.for<[string, string, unknown]>([
   } catch (caught) {
     error = caught;
   }
-  expect(error).toBeInstanceOf(HarnessError);
+  expect(error).toBeInstanceOf(DescriptionError);
   const text = (error as Error).message;
   expect(text).not.toContain('\n');
   expect(text.startsWith(`cannot read the target ${file}:`) || text === `${file}: ${message}; see docs/GRADING.md`).toBe(true);
@@ -100,4 +110,35 @@ test('a Python program gets PYTHONUNBUFFERED=1 and its stdin lines, placeholders
   const client = startClient(useScene(), target, { host: '127.0.0.1', port: 1 }, { id: 'Y', name: 'Bob' });
   expect(await client.waitForExit()).toEqual({ code: 0, signal: null });
   expect(client.output()).toBe('1 Bob id Y\n');
+});
+
+/** The one-line error checkPrograms throws for `description` (with the files in `files` created beside it). */
+function programsError(description: Record<string, unknown>, files: readonly string[] = []): { file: string; message: string } {
+  const file = describeTarget(description);
+  for (const name of files) writeFileSync(join(file, '..', name), '');
+  try {
+    checkPrograms(loadTarget(file));
+  } catch (error) {
+    expect(error).toBeInstanceOf(DescriptionError);
+    return { file, message: (error as Error).message };
+  }
+  return { file, message: '(no error)' };
+}
+
+test.for<[string, Record<string, unknown>, string[], string]>([
+  ['a program file that does not exist', { server: { argv: ['python3', 'Server.py'] }, client: { argv: ['python3', 'client.py'] } }, ['client.py'], 'server.argv names Server.py, which does not exist in {dir}; fix the file name or "cwd"'],
+  ['a client file that does not exist', { server: { argv: ['python3', 'server.py'] }, clients: { X: { argv: ['python3', 'ClientX.py'] }, Y: { argv: ['python3', 'ClientY.py'] } } }, ['server.py', 'ClientX.py'], 'clients.Y.argv names ClientY.py, which does not exist in {dir}; fix the file name or "cwd"'],
+  ['an interpreter that is not installed', { server: { argv: ['python9', 'server.py'] }, client: { argv: ['python9', 'client.py'] } }, ['server.py', 'client.py'], 'server.argv names python9, which is not installed here; install it or change server.argv'],
+  ['a cwd that is not a folder', { cwd: 'nowhere', server: { argv: ['python3', 'server.py'] }, client: { argv: ['python3', 'client.py'] } }, [], 'cwd names {dir}/nowhere, which is not a folder; fix "cwd" (it is relative to the description\'s folder)'],
+])('%s is found before anything runs, in one line naming the field', ([, description, files, problem]) => {
+  const { file, message } = programsError(description, files);
+  expect(message).toBe(`${file}: ${problem.replaceAll('{dir}', join(file, '..'))}`);
+});
+
+test('program files are looked for relative to cwd, and arguments that are options or placeholders are not files', () => {
+  const { message } = programsError(
+    { server: { argv: ['python3', '-u', 'server.py', '--port', '{port}'] }, client: { argv: ['python3', 'client.py', '{id}', '{name}.py'] } },
+    ['server.py', 'client.py'],
+  );
+  expect(message).toBe('(no error)');
 });

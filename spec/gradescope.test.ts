@@ -7,10 +7,10 @@ import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import getPort from 'get-port';
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
-import { launch } from './harness/process.js';
-import { Scene } from './harness/scene.js';
-import { REPO_ROOT } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { launch } from '../harness/process.js';
+import { Scene } from '../harness/scene.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { useScene } from './support/vitest.js';
 
 /** A file in the zip: its name and Unix permission bits. */
 interface ZipFile {
@@ -190,7 +190,7 @@ test('a target naming an interpreter that is not installed gets score 0 and a on
   expect({ code, score: results.score, output: results.output }).toEqual({
     code: 0,
     score: 0,
-    output: `The autograder could not grade this submission (score 0): python9 (named by server.argv) is not installed here; install it or change server.argv in ${target}`,
+    output: `The autograder could not grade this submission (score 0): ${target}: server.argv names python9, which is not installed here; install it or change server.argv`,
   });
 });
 

@@ -10,10 +10,10 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
 import { readTarGz, type TarEntry } from '../scripts/tar.js';
 import { readZip } from '../scripts/zip.js';
-import { launch, type ExitStatus } from './harness/process.js';
-import { Scene } from './harness/scene.js';
-import { REPO_ROOT } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { launch, type ExitStatus } from '../harness/process.js';
+import { Scene } from '../harness/scene.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { useScene } from './support/vitest.js';
 
 const runs = (argv: readonly string[]): boolean => spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' }).status === 0;
 const HAS_TAR = runs(['tar', '--version']);

@@ -4,14 +4,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { loadGolden } from './harness/golden.js';
-import { connectPeer, startFakeServer } from './harness/peer.js';
-import { launch } from './harness/process.js';
-import { startProxy } from './harness/proxy.js';
-import { Scene } from './harness/scene.js';
-import { HarnessError, loadTarget, referenceTarget, REPO_ROOT, startServer, type Target } from './harness/target.js';
-import { visible } from './harness/text.js';
-import { useScene } from './harness/vitest.js';
+import { loadGolden } from './support/golden.js';
+import { connectPeer, startFakeServer } from '../harness/peer.js';
+import { launch } from '../harness/process.js';
+import { startProxy } from '../harness/proxy.js';
+import { Scene } from '../harness/scene.js';
+import { startServer } from '../grader/launch.js';
+import { loadTarget, referenceTarget, type Target } from '../grader/target.js';
+import { HarnessError } from '../harness/errors.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { visible } from '../harness/text.js';
+import { useScene } from './support/vitest.js';
 
 /** A node one-liner owned by `scene`. */
 function node(scene: Scene, label: string, script: string) {

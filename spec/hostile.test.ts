@@ -4,10 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
-import { connectAndSend, connectPeer, type Peer } from './harness/peer.js';
-import type { Scene } from './harness/scene.js';
-import { referenceTarget, startServer, type RunningServer } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { connectAndSend, connectPeer, type Peer } from '../harness/peer.js';
+import type { Scene } from '../harness/scene.js';
+import { startServer, type RunningServer } from '../grader/launch.js';
+import { referenceTarget } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 const ACK = 'X: Alice received before Y: Bob';
 const EXPECTED_GREETING = 'Error: expected a greeting "Client X: <name>" or "Client Y: <name>"';

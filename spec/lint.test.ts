@@ -3,7 +3,7 @@
 import { relative } from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, test } from 'vitest';
-import { REPO_ROOT } from './harness/target.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 
 const eslint = new ESLint({ cwd: REPO_ROOT });
 

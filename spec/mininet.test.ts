@@ -7,10 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadGolden } from './harness/golden.js';
-import { isAlive, launch, recordPid } from './harness/process.js';
-import { Scene } from './harness/scene.js';
-import { REPO_ROOT } from './harness/target.js';
+import { loadGolden } from './support/golden.js';
+import { isAlive, launch, recordPid } from '../harness/process.js';
+import { Scene } from '../harness/scene.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 
 /** Debian's mininet module is installed for the system python, not pyenv's. */
 const PYTHON = '/usr/bin/python3';

@@ -1,9 +1,9 @@
 // Names as people have them: spaces, accents, CJK, emoji, the length limit,
 // and one that tries to inject terminal escape sequences.
 import { expect, test } from 'vitest';
-import { runInOrder } from './harness/exchange.js';
-import { referenceTarget } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { runInOrder } from '../grader/exchange.js';
+import { referenceTarget } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 test.each([
   ['spaces', 'Mary Ann Smith'],

@@ -1,10 +1,10 @@
 // Part 1 end to end: the acknowledgment follows the order in which greetings
 // arrived, forced both ways, each way repeated RUNS times.
 import { describe, expect, test } from 'vitest';
-import { runConnectFirstGreetSecond, runInOrder, type Exchange } from './harness/exchange.js';
-import { loadGolden } from './harness/golden.js';
-import { referenceTarget } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { runConnectFirstGreetSecond, runInOrder, type Exchange } from '../grader/exchange.js';
+import { loadGolden } from './support/golden.js';
+import { referenceTarget } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 const RUNS = 20;
 const NAMES = { X: 'Alice', Y: 'Bob' } as const;

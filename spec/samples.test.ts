@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findChromium } from '../scripts/samples-page.js';
-import { loadGolden } from './harness/golden.js';
-import { launch } from './harness/process.js';
-import { Scene } from './harness/scene.js';
-import { REPO_ROOT } from './harness/target.js';
-import { tmuxUnavailable } from './harness/terminal.js';
-import { useScene } from './harness/vitest.js';
+import { loadGolden } from './support/golden.js';
+import { launch } from '../harness/process.js';
+import { Scene } from '../harness/scene.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { tmuxUnavailable } from '../harness/terminal.js';
+import { useScene } from './support/vitest.js';
 
 const NO_PICTURES = tmuxUnavailable() ?? (findChromium() === undefined ? 'chromium not installed (apt-get install chromium)' : undefined);
 const ACK = 'X: Alice received before Y: Bob';

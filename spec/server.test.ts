@@ -3,11 +3,12 @@
 import { networkInterfaces } from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { catalogue, type FailureCase } from './catalogue/record.js';
-import { runInOrder } from './harness/exchange.js';
-import { connectAndSend, connectPeer, type Peer } from './harness/peer.js';
-import type { Scene } from './harness/scene.js';
-import { referenceTarget, startServer, type RunningServer } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { runInOrder } from '../grader/exchange.js';
+import { connectAndSend, connectPeer, type Peer } from '../harness/peer.js';
+import type { Scene } from '../harness/scene.js';
+import { startServer, type RunningServer } from '../grader/launch.js';
+import { referenceTarget } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 const ACK = 'X: Alice received before Y: Bob';
 

@@ -2,9 +2,10 @@
 // on one line, tells its peers, and exits 1.
 import { describe, expect, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
-import { connectAndSend, startFakeServer, type Peer } from './harness/peer.js';
-import { referenceTarget, startClient, startServer, type RunningServer } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { connectAndSend, startFakeServer, type Peer } from '../harness/peer.js';
+import { startClient, startServer, type RunningServer } from '../grader/launch.js';
+import { referenceTarget } from '../grader/target.js';
+import { useScene } from './support/vitest.js';
 
 /** A server that holds a greeted raw X. */
 async function serverHoldingX(): Promise<{ server: RunningServer; peer: Peer }> {

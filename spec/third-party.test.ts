@@ -2,9 +2,11 @@
 // wire protocol as plain text and must get the same acknowledgment.
 import { spawnSync } from 'node:child_process';
 import { expect, test } from 'vitest';
-import { launch } from './harness/process.js';
-import { referenceTarget, REPO_ROOT, startServer } from './harness/target.js';
-import { useScene } from './harness/vitest.js';
+import { launch } from '../harness/process.js';
+import { startServer } from '../grader/launch.js';
+import { referenceTarget } from '../grader/target.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { useScene } from './support/vitest.js';
 
 function installed(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;

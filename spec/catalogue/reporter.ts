@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
-import { REPO_ROOT } from '../harness/target.js';
+import { REPO_ROOT } from '../../harness/repo-root.js';
 import type { FailureCase } from './record.js';
 
 /**

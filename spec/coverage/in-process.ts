@@ -10,8 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { SUITE_DIR_ENV } from '../harness/process.js';
-import { REPO_ROOT } from '../harness/target.js';
+import { SUITE_DIR_ENV } from '../../harness/process.js';
+import { REPO_ROOT } from '../../harness/repo-root.js';
 import { compiledImplDir, onlyScriptsUnder } from './pipeline.js';
 
 const suiteDir = process.env[SUITE_DIR_ENV];

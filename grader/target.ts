@@ -1,17 +1,20 @@
 /**
  * Target descriptions: how to start an implementation's server and clients,
- * as data (JSON), so the same specs and the grader can launch the reference
- * or any submission without editing it. The format is documented in
- * docs/GRADING.md; loading checks it and names any mistake in one line.
+ * as data (JSON), so the specs and the grader can launch the reference or any
+ * submission without editing it. The format is documented in
+ * docs/GRADING.md. Loading checks everything that can be checked before a
+ * program runs (unknown keys, placeholders a field cannot have, wrong types)
+ * and names any mistake in one line; {@link checkPrograms} then checks that
+ * the commands and program files exist.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import getPort from 'get-port';
-import { waitForListener, waitForPortFree } from './kernel.js';
-import { launch, type Child } from './process.js';
-import type { Scene } from './scene.js';
+import { findCommand, tryCommand } from '../harness/commands.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import type { ClientId } from '../impl/protocol.js';
+
+export type { ClientId };
 
 /** How the harness chooses the server's port. */
 export type PortMode =
@@ -51,14 +54,8 @@ export interface ChatPrograms extends Programs {
   readonly greets: boolean;
 }
 
-/** A client's id. */
-export type ClientId = 'X' | 'Y';
-
-/** The names each client sends. */
-export interface Names {
-  readonly X: string;
-  readonly Y: string;
-}
+/** The names each client sends, by id. */
+export type Names = Readonly<Record<ClientId, string>>;
 
 /** An implementation under test, as read from a target JSON file. */
 export interface Target extends Programs {
@@ -78,21 +75,16 @@ export interface Target extends Programs {
   readonly chat?: ChatPrograms;
 }
 
-/** Where the harness failed or a description is wrong, as opposed to the program under test. */
-export class HarnessError extends Error {
-  override readonly name = 'HarnessError';
+/**
+ * A wrong target description: found before anything runs, reported in one
+ * line naming the field and the fix, exit 2 (docs/GRADING.md).
+ *
+ * @example
+ * throw new DescriptionError('target.json: server.prot is not a field; see docs/GRADING.md');
+ */
+export class DescriptionError extends Error {
+  override readonly name = 'DescriptionError';
 }
-
-/** The nearest folder at or above `start` that holds package.json. */
-function findRoot(start: string): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(resolve(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new HarnessError(`no package.json above ${start}`);
-  }
-}
-
-/** The repository root (where package.json is); found by search, so it is the same from spec/ and dist/. */
-export const REPO_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 
 type Json = Record<string, unknown>;
 
@@ -100,24 +92,55 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 const isStrings = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
 
-/** Reads and checks a description; every mistake is a one-line HarnessError naming the field. */
+/** What a server's argv and stdin may name: it is told where to listen. */
+const SERVER_PLACEHOLDERS = ['host', 'port'] as const;
+/** What a client's argv and stdin may name: where to connect, and who it is. */
+const CLIENT_PLACEHOLDERS = ['host', 'port', 'id', 'name'] as const;
+/** The fields of a target, as docs/GRADING.md lists them. */
+const TARGET_KEYS = ['name', 'description', 'cwd', 'host', 'env', 'parts', 'names', 'server', 'client', 'clients', 'chat'] as const;
+/** The fields of its chat section. */
+const CHAT_KEYS = ['server', 'client', 'clients', 'greets'] as const;
+
+/** Reads and checks a description; every mistake is a one-line DescriptionError naming the field. */
 class DescriptionReader {
   constructor(readonly file: string) {}
 
   fail(field: string, problem: string): never {
-    throw new HarnessError(`${this.file}: ${field} ${problem}; see docs/GRADING.md`);
+    throw new DescriptionError(`${this.file}: ${field} ${problem}; see docs/GRADING.md`);
   }
 
-  program(raw: unknown, field: string): ProgramDescription {
+  /** Refuses a key the format does not define: a typo must not be ignored and then cost points. */
+  keys(raw: Json, field: string, allowed: readonly string[]): void {
+    const unknown = Object.keys(raw).find((key) => !allowed.includes(key));
+    if (unknown === undefined) return;
+    const where = field ? `${field}.${unknown}` : unknown;
+    this.fail(where, `is not a field of ${field || 'a target'} (the fields are ${allowed.join(', ')})`);
+  }
+
+  /** Refuses a `{placeholder}` that the field's program is never given. */
+  placeholders(texts: readonly string[], field: string, allowed: readonly string[]): void {
+    for (const text of texts) {
+      for (const [whole, key] of text.matchAll(/\{(\w+)\}/g)) {
+        if (!allowed.includes(key!)) {
+          this.fail(field, `has the placeholder ${whole}, which is not one of ${allowed.map((name) => `{${name}}`).join(' ')}`);
+        }
+      }
+    }
+  }
+
+  program(raw: unknown, field: string, placeholders: readonly string[], extraKeys: readonly string[] = []): ProgramDescription {
     if (!isObject(raw)) this.fail(field, 'must be an object with "argv"');
+    this.keys(raw, field, ['argv', 'stdin', ...extraKeys]);
     if (!isStrings(raw.argv) || raw.argv.length === 0) this.fail(`${field}.argv`, 'must be a non-empty array of strings');
     if (raw.stdin !== undefined && !isStrings(raw.stdin)) this.fail(`${field}.stdin`, 'must be an array of strings');
+    this.placeholders(raw.argv, `${field}.argv`, placeholders);
+    this.placeholders((raw.stdin as string[] | undefined) ?? [], `${field}.stdin`, placeholders);
     return { argv: raw.argv, ...(raw.stdin ? { stdin: raw.stdin as string[] } : {}) };
   }
 
   server(raw: unknown, field: string, inherit?: ServerDescription): ServerDescription {
     if (!isObject(raw)) this.fail(field, 'must be an object with "argv"');
-    const program = this.program(raw, field);
+    const program = this.program(raw, field, SERVER_PLACEHOLDERS, ['port', 'ready']);
     const port = raw.port ?? inherit?.port ?? 'free';
     if (port !== 'zero' && port !== 'free' && !(Number.isInteger(port) && (port as number) > 0 && (port as number) < 65536)) {
       this.fail(`${field}.port`, 'must be "zero", "free" or a port number from 1 to 65535');
@@ -140,12 +163,16 @@ class DescriptionReader {
   clients(raw: Json, field: string, inherit?: Programs['clients']): Programs['clients'] {
     if (raw.client !== undefined && raw.clients !== undefined) this.fail(field || 'the target', 'has both "client" and "clients"; keep one');
     if (raw.client !== undefined) {
-      const program = this.program(raw.client, `${field}client`);
+      const program = this.program(raw.client, `${field}client`, CLIENT_PLACEHOLDERS);
       return { X: program, Y: program };
     }
     if (raw.clients !== undefined) {
       if (!isObject(raw.clients)) this.fail(`${field}clients`, 'must be an object with "X" and "Y"');
-      return { X: this.program(raw.clients.X, `${field}clients.X`), Y: this.program(raw.clients.Y, `${field}clients.Y`) };
+      this.keys(raw.clients, `${field}clients`, ['X', 'Y']);
+      return {
+        X: this.program(raw.clients.X, `${field}clients.X`, CLIENT_PLACEHOLDERS),
+        Y: this.program(raw.clients.Y, `${field}clients.Y`, CLIENT_PLACEHOLDERS),
+      };
     }
     if (inherit) return inherit;
     return this.fail(field || 'the target', 'needs "client" (one program for both ids) or "clients" ({"X": ..., "Y": ...})');
@@ -154,7 +181,7 @@ class DescriptionReader {
 
 /**
  * Reads a target description; `cwd` in the file is relative to the file.
- * Throws a {@link HarnessError} with a one-line message if it is wrong.
+ * Throws a {@link DescriptionError} with a one-line message if it is wrong.
  *
  * @example
  * const target = loadTarget('fixtures/targets/reference.json');
@@ -165,10 +192,14 @@ export function loadTarget(path: string): Target {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new HarnessError(`cannot read the target ${file}: ${(error as Error).message.split('\n')[0]}`);
+    throw new DescriptionError(`cannot read the target ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
   const reader: DescriptionReader = new DescriptionReader(file);
   if (!isObject(raw)) reader.fail('the file', 'must hold a JSON object');
+  reader.keys(raw, '', TARGET_KEYS);
+  for (const key of ['name', 'description', 'cwd', 'host'] as const) {
+    if (raw[key] !== undefined && typeof raw[key] !== 'string') reader.fail(key, 'must be a string');
+  }
   const server = reader.server(raw.server, 'server');
   const clients = reader.clients(raw, '');
   if (raw.env !== undefined && !(isObject(raw.env) && Object.values(raw.env).every((v) => typeof v === 'string'))) {
@@ -176,6 +207,7 @@ export function loadTarget(path: string): Target {
   }
   let names: Names | undefined;
   if (raw.names !== undefined) {
+    if (isObject(raw.names)) reader.keys(raw.names, 'names', ['X', 'Y']);
     if (!isObject(raw.names) || typeof raw.names.X !== 'string' || typeof raw.names.Y !== 'string' || !raw.names.X || !raw.names.Y) {
       reader.fail('names', 'must be {"X": "<name>", "Y": "<name>"}');
     }
@@ -184,6 +216,7 @@ export function loadTarget(path: string): Target {
   let chat: ChatPrograms | undefined;
   if (raw.chat !== undefined) {
     if (!isObject(raw.chat)) reader.fail('chat', 'must be an object');
+    reader.keys(raw.chat, 'chat', CHAT_KEYS);
     const chatServer = raw.chat.server === undefined ? server : reader.server(raw.chat.server, 'chat.server', server);
     if (raw.chat.greets !== undefined && typeof raw.chat.greets !== 'boolean') reader.fail('chat.greets', 'must be true or false');
     chat = { server: chatServer, clients: reader.clients(raw.chat, 'chat.', clients), greets: raw.chat.greets !== false };
@@ -210,7 +243,7 @@ export function loadTarget(path: string): Target {
 
 /** The target with its chat programs in place of the part-1 ones. */
 export function chatTarget(target: Target): Target {
-  if (!target.chat) throw new HarnessError(`${target.name} describes no chat programs ("chat" in its JSON)`);
+  if (!target.chat) throw new DescriptionError(`${target.name} describes no chat programs ("chat" in its JSON)`);
   return { ...target, server: target.chat.server, clients: target.chat.clients };
 }
 
@@ -224,123 +257,73 @@ export function expandArgv(argv: readonly string[], values: Readonly<Record<stri
   return argv.map((arg) =>
     arg.replace(/\{(\w+)\}/g, (whole, key: string) => {
       const value = values[key];
-      if (value === undefined) throw new HarnessError(`unknown placeholder ${whole} in ${JSON.stringify(arg)}`);
+      if (value === undefined) throw new DescriptionError(`unknown placeholder ${whole} in ${JSON.stringify(arg)}; see docs/GRADING.md`);
       return value;
     }),
   );
 }
+
 
 /** Whether a command runs a Python interpreter (whose piped output is block-buffered by default). */
 export function isPython(command: string): boolean {
   return /(^|\/)python[\d.]*$/.test(command);
 }
 
-/** The environment a program of `target` gets: PYTHONUNBUFFERED=1 for Python unless the target says otherwise. */
-function programEnv(target: Target, argv: readonly string[]): Record<string, string> {
-  return isPython(argv[0] ?? '') ? { PYTHONUNBUFFERED: '1', ...target.env } : { ...target.env };
-}
+/** An argument that names a program file: a source or archive the interpreter must find. */
+const PROGRAM_FILE = /\.(py|pyw|js|mjs|cjs|rb|pl|sh|jar|php|lua)$/;
 
-/** A started server and the port its clients should use. */
-export interface RunningServer {
-  readonly child: Child;
-  readonly host: string;
-  readonly port: number;
-}
-
-const ADDRESS_IN_USE = /EADDRINUSE|already in use|address in use/i;
-const PORT_TRIES = 5;
-const READY_MS = 10_000;
-/** Linux keeps a closed connection in TIME_WAIT for 60 s; a server without SO_REUSEADDR cannot bind until then. */
-const TIME_WAIT_MS = 65_000;
-
-/** Options for {@link startServer}. */
-export interface StartServerOptions {
-  readonly label?: string;
-  readonly outputLimit?: number;
-  /** Told when the harness must wait for a fixed port to leave TIME_WAIT. */
-  readonly onWait?: (message: string) => void;
-}
-
-/** Waits until the server is ready: its ready line, or (without one) the kernel showing the port listening. */
-async function waitUntilReady(child: Child, server: ServerDescription, port: number, label: string): Promise<number> {
-  if (server.ready !== undefined) {
-    const ready = new RegExp(server.ready);
-    const line = await child.waitForLine(ready, 'stdout', READY_MS);
-    const shown = server.port === 'zero' ? Number(ready.exec(line)?.groups?.port) : port;
-    if (!Number.isInteger(shown) || shown <= 0) {
-      throw new HarnessError(`${label}: the ready line ${JSON.stringify(line)} has no (?<port>) number`);
-    }
-    return shown;
+/** Every program a grade of `target` would start, with the field that names it. */
+function programsOf(target: Target): Array<{ field: string; program: ProgramDescription }> {
+  const programs = [
+    { field: 'server', program: target.server as ProgramDescription },
+    { field: target.clients.X === target.clients.Y ? 'client' : 'clients.X', program: target.clients.X },
+    { field: 'clients.Y', program: target.clients.Y },
+  ];
+  if (target.chat && target.parts.chat) {
+    programs.push(
+      { field: 'chat.server', program: target.chat.server },
+      { field: 'chat.clients.X', program: target.chat.clients.X },
+      { field: 'chat.clients.Y', program: target.chat.clients.Y },
+    );
   }
-  const listening = await Promise.race([waitForListener(port, READY_MS), child.waitForExit(READY_MS + 1000).then(() => false)]);
-  if (!listening) {
-    const why = child.exit ? `exited (${child.exit.signal ?? `code ${child.exit.code}`})` : `was not listening after ${READY_MS} ms`;
-    throw new HarnessError(`${label} ${why} before listening on port ${port}.\n\n${child.transcript()}`);
-  }
-  return port;
+  if (!target.parts.ack) programs.splice(0, 3);
+  return programs.filter(({ program }, index) => programs.findIndex((other) => other.program === program) === index);
 }
 
 /**
- * Starts the target's server and waits until it is ready. With port mode
- * `free`, a port taken between choosing and binding is retried: that race is
- * the harness's problem, never the program's. A fixed port still in TIME_WAIT
- * from the previous run is waited out (a server without SO_REUSEADDR cannot
- * bind it for 60 s); one used by another program is reported.
+ * Checks, before anything runs, that each program `target` names can start
+ * here: its folder exists, its command is installed (a Python interpreter is
+ * asked its version, since a pyenv shim exists even where its version does
+ * not), and the program files its argv names exist relative to `cwd`.
+ * Throws a one-line {@link DescriptionError} naming the field and the fix.
+ *
+ * @example
+ * checkPrograms(loadTarget('fixtures/python/target.json')); // throws if python3 is missing
  */
-export async function startServer(scene: Scene, target: Target, options: StartServerOptions = {}): Promise<RunningServer> {
-  const label = options.label ?? 'server';
-  const mode = target.server.port;
-  let waitedForTimeWait = false;
-  for (let attempt = 1; attempt <= PORT_TRIES; attempt += 1) {
-    const port = mode === 'zero' ? 0 : mode === 'free' ? await getPort({ host: target.host }) : mode;
-    const child = launch(scene, {
-      label,
-      argv: expandArgv(target.server.argv, { host: target.host, port: String(port) }),
-      cwd: target.cwd,
-      env: programEnv(target, target.server.argv),
-      ...(options.outputLimit === undefined ? {} : { outputLimit: options.outputLimit }),
-    });
-    typeIn(child, target.server.stdin, { host: target.host, port: String(port) });
-    try {
-      return { child, host: target.host, port: await waitUntilReady(child, target.server, port, label) };
-    } catch (error) {
-      const inUse = child.exit !== undefined && ADDRESS_IN_USE.test(child.output('stderr') + child.output('stdout'));
-      if (!inUse) throw error;
-      if (typeof mode === 'number') {
-        if (waitedForTimeWait || (await waitForListener(mode, 0))) {
-          throw new HarnessError(`port ${mode} is in use by another program, so ${target.name} cannot start; free it and run again`);
-        }
-        options.onWait?.(`port ${mode} is held in TIME_WAIT by the previous run (the server does not set SO_REUSEADDR); waiting up to 60 s`);
-        waitedForTimeWait = true;
-        if (!(await waitForPortFree(mode, TIME_WAIT_MS))) {
-          throw new HarnessError(`port ${mode} stayed busy for ${TIME_WAIT_MS / 1000} s, so ${target.name} cannot start; free it and run again`);
-        }
+export function checkPrograms(target: Target): void {
+  const fail: (field: string, problem: string) => never = (field, problem) => {
+    throw new DescriptionError(`${target.file}: ${field} ${problem}`);
+  };
+  if (!existsSync(target.cwd) || !statSync(target.cwd).isDirectory()) {
+    fail('cwd', `names ${target.cwd}, which is not a folder; fix "cwd" (it is relative to the description's folder)`);
+  }
+  const asked = new Set<string>();
+  for (const { field, program } of programsOf(target)) {
+    const [command = '', ...args] = program.argv;
+    if (command !== 'node') {
+      const found = findCommand(command, target.cwd);
+      if (!found) fail(`${field}.argv`, `names ${command}, which is not installed here; install it or change ${field}.argv`);
+      if (isPython(command) && !asked.has(found)) {
+        asked.add(found);
+        const check = tryCommand([found, '--version'], target.env);
+        if (!check.ok) fail(`${field}.argv`, `names ${command}, which cannot run here (${check.said}); install it or change ${field}.argv`);
+      }
+    }
+    for (const arg of args) {
+      if (arg.startsWith('-') || arg.includes('{') || !PROGRAM_FILE.test(arg)) continue;
+      if (!existsSync(resolve(target.cwd, arg))) {
+        fail(`${field}.argv`, `names ${arg}, which does not exist in ${target.cwd}; fix the file name or "cwd"`);
       }
     }
   }
-  throw new HarnessError(`no free port after ${PORT_TRIES} tries; the machine is short of ports`);
-}
-
-/** Types `lines` (placeholders expanded) on a program's standard input. */
-function typeIn(child: Child, lines: readonly string[] | undefined, values: Readonly<Record<string, string>>): void {
-  for (const line of expandArgv(lines ?? [], values)) child.write(`${line}\n`);
-}
-
-/** Starts one of the target's clients against `host:port`, typing its `stdin` lines. */
-export function startClient(
-  scene: Scene,
-  target: Target,
-  server: { readonly host: string; readonly port: number },
-  who: { readonly id: ClientId; readonly name: string; readonly label?: string },
-): Child {
-  const program = target.clients[who.id];
-  const values = { host: server.host, port: String(server.port), id: who.id, name: who.name };
-  const child = launch(scene, {
-    label: who.label ?? `client ${who.id}`,
-    argv: expandArgv(program.argv, values),
-    cwd: target.cwd,
-    env: programEnv(target, program.argv),
-  });
-  typeIn(child, program.stdin, values);
-  return child;
 }

@@ -41,7 +41,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import stripAnsi from 'strip-ansi';
 import { childEnv, formatExit, recordPid, type ExitStatus } from './process.js';
-import { HarnessError } from './target.js';
+import { HarnessError } from './errors.js';
 import type { Screen } from './terminal.js';
 import { waitUntil } from './wait.js';
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './target.js';
+import { REPO_ROOT } from '../../harness/repo-root.js';
 
 /** Expected stdout lines by program label (`server`, `client X`, `client Y`). */
 export type Golden = Record<string, string[]>;

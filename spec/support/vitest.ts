@@ -3,7 +3,7 @@
  * test finishes, pass or fail, so no test leaks a process, port or socket.
  */
 import { onTestFinished } from 'vitest';
-import { Scene } from './scene.js';
+import { Scene } from '../../harness/scene.js';
 
 /**
  * Returns a fresh scene owned by the current test.

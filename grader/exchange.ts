@@ -2,10 +2,11 @@
  * The part-1 exchange with a forced arrival order: the building block of the
  * ordering specs and of `npm run demo`.
  */
-import type { Child } from './process.js';
-import { startProxy } from './proxy.js';
-import type { Scene } from './scene.js';
-import { chatTarget, startClient, startServer, type RunningServer, type Target } from './target.js';
+import type { Child } from '../harness/process.js';
+import { startProxy } from '../harness/proxy.js';
+import type { Scene } from '../harness/scene.js';
+import { startClient, startServer, type RunningServer } from './launch.js';
+import { chatTarget, type Target } from './target.js';
 
 /** The names each client sends. */
 export interface Names {

@@ -1,0 +1,126 @@
+/**
+ * Starting a target's programs: its server on the port its description says
+ * (free, zero or fixed), waited for until it is ready, and its clients
+ * against a given address, with their stdin typed. A server that dies or
+ * never listens is the submission's doing and fails the scenario with its
+ * output as evidence; a port held by another program is the machine's
+ * (a {@link HarnessError}).
+ */
+import getPort from 'get-port';
+import { HarnessError } from '../harness/errors.js';
+import { waitForListener, waitForPortFree } from '../harness/kernel.js';
+import { launch, type Child } from '../harness/process.js';
+import type { Scene } from '../harness/scene.js';
+import { expandArgv, isPython, type ClientId, type ServerDescription, type Target } from './target.js';
+
+/** The environment a program of `target` gets: PYTHONUNBUFFERED=1 for Python unless the target says otherwise. */
+function programEnv(target: Target, argv: readonly string[]): Record<string, string> {
+  return isPython(argv[0] ?? '') ? { PYTHONUNBUFFERED: '1', ...target.env } : { ...target.env };
+}
+
+/** A started server and the port its clients should use. */
+export interface RunningServer {
+  readonly child: Child;
+  readonly host: string;
+  readonly port: number;
+}
+
+const ADDRESS_IN_USE = /EADDRINUSE|already in use|address in use/i;
+const PORT_TRIES = 5;
+const READY_MS = 10_000;
+/** Linux keeps a closed connection in TIME_WAIT for 60 s; a server without SO_REUSEADDR cannot bind until then. */
+const TIME_WAIT_MS = 65_000;
+
+/** Options for {@link startServer}. */
+export interface StartServerOptions {
+  readonly label?: string;
+  readonly outputLimit?: number;
+  /** Told when the harness must wait for a fixed port to leave TIME_WAIT. */
+  readonly onWait?: (message: string) => void;
+}
+
+/** Waits until the server is ready: its ready line, or (without one) the kernel showing the port listening. */
+async function waitUntilReady(child: Child, server: ServerDescription, port: number, label: string): Promise<number> {
+  if (server.ready !== undefined) {
+    const ready = new RegExp(server.ready);
+    const line = await child.waitForLine(ready, 'stdout', READY_MS);
+    const shown = server.port === 'zero' ? Number(ready.exec(line)?.groups?.port) : port;
+    if (!Number.isInteger(shown) || shown <= 0) {
+      throw new Error(`${label}: its ready line ${JSON.stringify(line)} holds no port number for the (?<port>) group`);
+    }
+    return shown;
+  }
+  const listening = await Promise.race([waitForListener(port, READY_MS), child.waitForExit(READY_MS + 1000).then(() => false)]);
+  if (!listening) {
+    const why = child.exit
+      ? `exited (${child.exit.signal ?? `code ${child.exit.code}`}) before listening on port ${port}`
+      : `was still not listening on port ${port} after ${READY_MS / 1000} s`;
+    throw new Error(`${label} ${why}.\n\n${child.transcript()}`);
+  }
+  return port;
+}
+
+/**
+ * Starts the target's server and waits until it is ready. With port mode
+ * `free`, a port taken between choosing and binding is retried: that race is
+ * the harness's problem, never the program's. A fixed port still in TIME_WAIT
+ * from the previous run is waited out (a server without SO_REUSEADDR cannot
+ * bind it for 60 s); one used by another program is reported.
+ */
+export async function startServer(scene: Scene, target: Target, options: StartServerOptions = {}): Promise<RunningServer> {
+  const label = options.label ?? 'server';
+  const mode = target.server.port;
+  let waitedForTimeWait = false;
+  for (let attempt = 1; attempt <= PORT_TRIES; attempt += 1) {
+    const port = mode === 'zero' ? 0 : mode === 'free' ? await getPort({ host: target.host }) : mode;
+    const child = launch(scene, {
+      label,
+      argv: expandArgv(target.server.argv, { host: target.host, port: String(port) }),
+      cwd: target.cwd,
+      env: programEnv(target, target.server.argv),
+      ...(options.outputLimit === undefined ? {} : { outputLimit: options.outputLimit }),
+    });
+    typeIn(child, target.server.stdin, { host: target.host, port: String(port) });
+    try {
+      return { child, host: target.host, port: await waitUntilReady(child, target.server, port, label) };
+    } catch (error) {
+      const inUse = child.exit !== undefined && ADDRESS_IN_USE.test(child.output('stderr') + child.output('stdout'));
+      if (!inUse) throw error;
+      if (typeof mode === 'number') {
+        if (waitedForTimeWait || (await waitForListener(mode, 0))) {
+          throw new HarnessError(`port ${mode} is in use by another program, so ${target.name} cannot start; free it and run again`);
+        }
+        options.onWait?.(`port ${mode} is held in TIME_WAIT by the previous run (the server does not set SO_REUSEADDR); waiting up to 60 s`);
+        waitedForTimeWait = true;
+        if (!(await waitForPortFree(mode, TIME_WAIT_MS))) {
+          throw new HarnessError(`port ${mode} stayed busy for ${TIME_WAIT_MS / 1000} s, so ${target.name} cannot start; free it and run again`);
+        }
+      }
+    }
+  }
+  throw new HarnessError(`no free port after ${PORT_TRIES} tries; the machine is short of ports`);
+}
+
+/** Types `lines` (placeholders expanded) on a program's standard input. */
+function typeIn(child: Child, lines: readonly string[] | undefined, values: Readonly<Record<string, string>>): void {
+  for (const line of expandArgv(lines ?? [], values)) child.write(`${line}\n`);
+}
+
+/** Starts one of the target's clients against `host:port`, typing its `stdin` lines. */
+export function startClient(
+  scene: Scene,
+  target: Target,
+  server: { readonly host: string; readonly port: number },
+  who: { readonly id: ClientId; readonly name: string; readonly label?: string },
+): Child {
+  const program = target.clients[who.id];
+  const values = { host: server.host, port: String(server.port), id: who.id, name: who.name };
+  const child = launch(scene, {
+    label: who.label ?? `client ${who.id}`,
+    argv: expandArgv(program.argv, values),
+    cwd: target.cwd,
+    env: programEnv(target, program.argv),
+  });
+  typeIn(child, program.stdin, values);
+  return child;
+}
