@@ -33,7 +33,7 @@
  * leaves. Every pid goes to the suite's pid log, so the end of the run checks
  * that they are gone too.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, rmSync, watch } from 'node:fs';
@@ -41,18 +41,19 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import stripAnsi from 'strip-ansi';
 import { childEnv, formatExit, recordPid, type ExitStatus } from './process.js';
+import { tryCommand } from './commands.js';
 import { HarnessError } from './errors.js';
 import type { Screen } from './terminal.js';
 import { waitUntil } from './wait.js';
 
 /** The tmux version found, if it is new enough; otherwise why it cannot be used (a skip reason). */
 export function tmuxUnavailable(): string | undefined {
-  const result = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
-  if (result.error || result.status !== 0) return 'tmux not installed (apt-get install tmux)';
-  const version = /(\d+)\.(\d+)/.exec(result.stdout);
+  const result = tryCommand(['tmux', '-V']);
+  if (!result.ok) return 'tmux not installed (apt-get install tmux)';
+  const version = /(\d+)\.(\d+)/.exec(result.said);
   const [major, minor] = [Number(version?.[1] ?? 0), Number(version?.[2] ?? 0)];
   // 3.3 for #{pane_dead_signal}; control-mode subscriptions and -D came in 3.2.
-  if (major < 3 || (major === 3 && minor < 3)) return `tmux 3.3 or later needed, found ${result.stdout.trim() || 'an unknown version'}`;
+  if (major < 3 || (major === 3 && minor < 3)) return `tmux 3.3 or later needed, found ${result.said || 'an unknown version'}`;
   return undefined;
 }
 

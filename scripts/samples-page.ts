@@ -4,11 +4,12 @@
  * label and command), rendered to PNG by a headless Chromium on a fresh
  * profile, which is removed afterwards with every process it started.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { commandWorks } from '../harness/commands.js';
 import { recordPid } from '../harness/process.js';
 import { ansiRowsToHtml, DEFAULT_BG, DEFAULT_FG, escapeHtml } from './samples-ansi.js';
 
@@ -96,11 +97,7 @@ export function pageHtml(picture: Picture): string {
 
 /** The Chromium command found here, or undefined. */
 export function findChromium(): string | undefined {
-  for (const command of ['chromium', 'chromium-browser']) {
-    const result = spawnSync(command, ['--version'], { encoding: 'utf8' });
-    if (!result.error && result.status === 0) return command;
-  }
-  return undefined;
+  return ['chromium', 'chromium-browser'].find((command) => commandWorks([command, '--version']));
 }
 
 const CHROMIUM_MS = 60_000;

@@ -1,5 +1,4 @@
 // `npm run grade` as a user runs it: the default target, reports, exit codes, and one-line errors.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +22,7 @@ async function grade(args: readonly string[]): Promise<{ code: number | null; st
   return { code: exit.code, stdout: child.output(), stderr: child.output('stderr') };
 }
 
-const pyenvPresent = spawnSync('pyenv', ['--version'], { encoding: 'utf8' }).status === 0;
+const pyenvPresent = commandWorks(['pyenv', '--version']);
 
 test('with no target it grades the reference: full marks, exit 0, and every report written', async () => {
   const out = tempDir();

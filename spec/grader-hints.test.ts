@@ -1,11 +1,11 @@
 // The grader's hints for two classic causes that need a running program to show:
 // output held in a buffer, and a prompt nobody answers.
-import { spawnSync } from 'node:child_process';
 import { expect, test } from 'vitest';
 import { gradeTarget } from '../grader/run.js';
 import { loadTarget, type Target } from '../grader/target.js';
+import { commandWorks } from '../harness/commands.js';
 
-const python3Works = spawnSync('python3', ['--version']).status === 0;
+const python3Works = commandWorks(['python3', '--version']);
 
 /** The Python second implementation, as fixtures/python/target.json describes it. */
 const python = (): Target => loadTarget('fixtures/python/target.json');

@@ -1,11 +1,11 @@
 // The meta-spec, strict half: each known-broken implementation (fixtures/broken/) loses exactly the
 // rubric items its one bug should cost, and keeps every other item.
-import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { gradeTarget, type TargetGrade } from '../grader/run.js';
 import { loadTarget } from '../grader/target.js';
+import { commandWorks } from '../harness/commands.js';
 
-const python3Works = spawnSync('python3', ['--version']).status === 0;
+const python3Works = commandWorks(['python3', '--version']);
 
 /** The ids of the items a grade lost. */
 const lost = (grade: TargetGrade): string[] => grade.items.filter((item) => !item.verdict.passed).map((item) => item.id);

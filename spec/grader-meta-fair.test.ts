@@ -1,18 +1,14 @@
 // The meta-spec, fair half: correct implementations, each with its own decoration, prompts, flags,
 // fixed ports or fixed names, keep every point of every part they claim.
-import { spawnSync } from 'node:child_process';
 import { expect, test } from 'vitest';
 import { PART_POINTS } from '../grader/rubric.js';
 import { gradeTarget } from '../grader/run.js';
 import { loadTarget } from '../grader/target.js';
+import { commandWorks } from '../harness/commands.js';
 
-/** Whether `command --version` runs here with `env` (a pyenv shim exists even where its version does not). */
-function runs(command: string, env: Record<string, string> = {}): boolean {
-  return spawnSync(command, ['--version'], { env: { ...process.env, ...env } }).status === 0;
-}
-
-const PYTHON3 = runs('python3');
-const PYTHON2 = runs('python2', { PYENV_VERSION: '2.7.18' });
+// A pyenv shim exists even where its version does not, so each is asked to run.
+const PYTHON3 = commandWorks(['python3', '--version']);
+const PYTHON2 = commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' });
 
 // Run one after another: two of them hard-code their ports.
 test.for<[string, string, boolean, string]>([

@@ -11,6 +11,7 @@ import { launch } from '../harness/process.js';
 import { Scene } from '../harness/scene.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { useScene } from './support/vitest.js';
+import { commandWorks } from '../harness/commands.js';
 
 /** A file in the zip: its name and Unix permission bits. */
 interface ZipFile {
@@ -47,9 +48,8 @@ function unzip(zip: Buffer, into: string): ZipFile[] {
   return files;
 }
 
-const runs = (argv: readonly string[]): boolean => spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' }).status === 0;
-const NO_PYTHON3 = runs(['python3', '--version']) ? undefined : 'python3 is not on PATH, so no submission can run';
-const NO_UNZIP = runs(['unzip', '-v']) ? undefined : 'unzip is not on PATH';
+const NO_PYTHON3 = commandWorks(['python3', '--version']) ? undefined : 'python3 is not on PATH, so no submission can run';
+const NO_UNZIP = commandWorks(['unzip', '-v']) ? undefined : 'unzip is not on PATH';
 
 let tmp = '';
 let zipFile = '';

@@ -14,11 +14,11 @@ import { launch, type ExitStatus } from '../harness/process.js';
 import { Scene } from '../harness/scene.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { useScene } from './support/vitest.js';
+import { commandWorks } from '../harness/commands.js';
 
-const runs = (argv: readonly string[]): boolean => spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' }).status === 0;
-const HAS_TAR = runs(['tar', '--version']);
-const NO_UNZIP = runs(['unzip', '-v']) ? undefined : 'unzip is not on PATH';
-const NO_GIT = runs(['git', '-C', REPO_ROOT, 'rev-parse', '--git-dir']) ? undefined : 'git is missing or this is not a checkout';
+const HAS_TAR = commandWorks(['tar', '--version']);
+const NO_UNZIP = commandWorks(['unzip', '-v']) ? undefined : 'unzip is not on PATH';
+const NO_GIT = commandWorks(['git', '-C', REPO_ROOT, 'rev-parse', '--git-dir']) ? undefined : 'git is missing or this is not a checkout';
 
 /** A 1×1 transparent PNG (grey and alpha, 8 bits), valid: signature, IHDR, IDAT, IEND with their CRCs. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');

@@ -1,18 +1,14 @@
 // Clients nobody here wrote: nc and socat from Debian's packages speak the
 // wire protocol as plain text and must get the same acknowledgment.
-import { spawnSync } from 'node:child_process';
 import { expect, test } from 'vitest';
+import { findCommand } from '../harness/commands.js';
 import { launch } from '../harness/process.js';
 import { startServer } from '../grader/launch.js';
 import { referenceTarget } from '../grader/target.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { useScene } from './support/vitest.js';
 
-function installed(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
-}
-
-const missing = ['nc', 'socat'].filter((command) => !installed(command));
+const missing = ['nc', 'socat'].filter((command) => findCommand(command) === undefined);
 
 test('nc as X and socat as Y get the acknowledgment, and the server completes', async ({ skip }) => {
   skip(missing.length > 0, `${missing.join(' and ')} not installed (apt-get install netcat-openbsd socat)`);
