@@ -14,7 +14,7 @@ import { checkPrograms, DescriptionError, loadTarget, type Target } from './targ
 import { HarnessError } from '../harness/errors.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { gradebookCsv, gradeJson, gradeMarkdown, gradescopeResults, junitXml, rubricText } from './report.js';
-import { ITEMS, PART_POINTS } from './rubric.js';
+import { isItemId, ITEMS, PART_POINTS, type ItemId } from './rubric.js';
 import { gradeTarget, type TargetGrade } from './run.js';
 
 const USAGE = `usage: npm run grade -- [target.json | folder of targets] [--out DIR] [--gradescope FILE] [--only ITEM,...] [--verbose]
@@ -46,7 +46,7 @@ export function targetFiles(path: string): string[] {
   return found;
 }
 
-function parse(argv: readonly string[]): { targets: string[]; out: string; gradescope?: string; only?: string[]; verbose: boolean } {
+function parse(argv: readonly string[]): { targets: string[]; out: string; gradescope?: string; only?: ItemId[]; verbose: boolean } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -71,7 +71,7 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
   if (values.help) throw new UsageError('');
   if (positionals.length > 1) throw new UsageError(`one target or folder at a time (got ${positionals.length}); put the targets in one folder`);
   const only = values.only?.split(',').map((id) => id.trim());
-  const unknown = only?.find((id) => !ITEMS.some((item) => item.id === id));
+  const unknown = only?.find((id) => !isItemId(id));
   if (unknown !== undefined) throw new UsageError(`--only: there is no item "${unknown}"`);
   const targets = targetFiles(positionals[0] ?? join(REPO_ROOT, 'fixtures/targets/reference.json'));
   if (values.gradescope && targets.length > 1) throw new UsageError('--gradescope grades one submission; name one target, not a folder');
@@ -80,7 +80,7 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
     out: resolve(values.out ?? join(REPO_ROOT, 'reports')),
     verbose: values.verbose === true,
     ...(values.gradescope ? { gradescope: resolve(values.gradescope) } : {}),
-    ...(only ? { only } : {}),
+    ...(only ? { only: only.filter(isItemId) } : {}),
   };
 }
 

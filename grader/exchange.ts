@@ -6,13 +6,7 @@ import type { Child } from '../harness/process.js';
 import { startProxy } from '../harness/proxy.js';
 import type { Scene } from '../harness/scene.js';
 import { startClient, startServer, type RunningServer } from './launch.js';
-import { chatTarget, type Target } from './target.js';
-
-/** The names each client sends. */
-export interface Names {
-  readonly X: string;
-  readonly Y: string;
-}
+import { chatTarget, type Target, type ClientId, type Names } from './target.js';
 
 /** Everything an exchange started, after all three programs exited. */
 export interface Exchange {
@@ -25,7 +19,7 @@ export interface Exchange {
  * Matches the server's line for a greeting, whether it printed the name as
  * sent or with control characters shown as `\xHH` (docs/CONTRACT.md).
  */
-export function greetingPrinted(id: 'X' | 'Y', name: string): RegExp {
+export function greetingPrinted(id: ClientId, name: string): RegExp {
   // eslint-disable-next-line no-control-regex
   const shown = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -40,7 +34,7 @@ export function greetingPrinted(id: 'X' | 'Y', name: string): RegExp {
  * @example
  * const { server, x, y } = await runInOrder(scene, referenceTarget(), 'Y', { X: 'Alice', Y: 'Bob' });
  */
-export async function runInOrder(scene: Scene, target: Target, first: 'X' | 'Y', names: Names): Promise<Exchange> {
+export async function runInOrder(scene: Scene, target: Target, first: ClientId, names: Names): Promise<Exchange> {
   const second = first === 'X' ? 'Y' : 'X';
   const server = await startServer(scene, target);
   const early = startClient(scene, target, server, { id: first, name: names[first] });

@@ -7,10 +7,40 @@
 /** Which part of the assignment an item belongs to. */
 export type Part = 'ack' | 'chat';
 
+/** The items' stable ids, used in reports, JUnit, `--only` and the meta-spec; a typo is a compile error. */
+export const ITEM_IDS = [
+  'order-x-first',
+  'order-y-first',
+  'arrival-order',
+  'ack-to-both',
+  'server-prints',
+  'closing-line',
+  'server-exits',
+  'client-sends',
+  'client-prints',
+  'fragmented',
+  'end-to-end',
+  'early-leaver',
+  'chat-x-to-y',
+  'chat-y-to-x',
+  'chat-no-echo',
+  'chat-bye-relayed',
+  'chat-bye-closes',
+  'chat-keyboard',
+] as const;
+
+/** One item's id, e.g. `arrival-order`. */
+export type ItemId = (typeof ITEM_IDS)[number];
+
+/** Whether `text` is an item's id (for ids read from a command line or a file). */
+export function isItemId(text: string): text is ItemId {
+  return (ITEM_IDS as readonly string[]).includes(text);
+}
+
 /** One rubric item. */
 export interface Item {
   /** Stable id, used in reports, JUnit and the meta-spec. */
-  readonly id: string;
+  readonly id: ItemId;
   readonly part: Part;
   readonly points: number;
   /** A sentence saying what must hold. */
@@ -55,7 +85,7 @@ export const MARKED_BY_A_PERSON = [
 ] as const;
 
 /** Looks an item up by id. */
-export function item(id: string): Item {
+export function item(id: ItemId): Item {
   const found = ITEMS.find((candidate) => candidate.id === id);
   if (!found) throw new Error(`no rubric item ${id}`);
   return found;

@@ -8,8 +8,8 @@ import { Child, formatExit } from '../harness/process.js';
 import { Scene } from '../harness/scene.js';
 import { chatTarget, type Target } from './target.js';
 import { HarnessError } from '../harness/errors.js';
-import { ITEMS, PART_POINTS, type Item, type Part } from './rubric.js';
-import type { Scenario } from './scenario.js';
+import { ITEMS, PART_POINTS, type Item, type ItemId, type Part } from './rubric.js';
+import type { Scenario, Verdicts } from './scenario.js';
 import { ACK_PROGRAM_SCENARIOS, ACK_SCENARIOS } from './scenarios-ack.js';
 import { CHAT_PROGRAM_SCENARIOS, CHAT_SCENARIOS } from './scenarios-chat.js';
 import { crashHint } from './evidence.js';
@@ -41,7 +41,7 @@ export interface GradeOptions {
   /** Told of progress and waits, one line at a time. */
   readonly onNote?: (line: string) => void;
   /** Only these item ids (for tests); default all. */
-  readonly only?: readonly string[];
+  readonly only?: readonly ItemId[];
 }
 
 /** The order scenarios run in: everything that leaves no TIME_WAIT on a fixed port first. */
@@ -53,7 +53,7 @@ const PLAN: ReadonlyArray<{ part: Part; scenario: Scenario }> = [
 ];
 
 /** Runs one scenario in its own scene and returns verdicts for its items, whatever happens. */
-async function runScenario(scenario: Scenario, target: Target, options: GradeOptions, harnessProblems: string[]): Promise<Record<string, Verdict>> {
+async function runScenario(scenario: Scenario, target: Target, options: GradeOptions, harnessProblems: string[]): Promise<Verdicts> {
   const scene = new Scene();
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
@@ -94,8 +94,8 @@ async function runScenario(scenario: Scenario, target: Target, options: GradeOpt
 export async function gradeTarget(target: Target, options: GradeOptions = {}): Promise<TargetGrade> {
   const started = performance.now();
   const harnessProblems: string[] = [];
-  const verdicts = new Map<string, { verdict: Verdict; seconds: number }>();
-  const wanted = (id: string): boolean => options.only === undefined || options.only.includes(id);
+  const verdicts = new Map<ItemId, { verdict: Verdict; seconds: number }>();
+  const wanted = (id: ItemId): boolean => options.only === undefined || options.only.includes(id);
   for (const { part, scenario } of PLAN) {
     if (!scenario.items.some(wanted)) continue;
     if (!target.parts[part]) {

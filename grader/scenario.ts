@@ -5,7 +5,11 @@
 import type { Scene } from '../harness/scene.js';
 import type { StartServerOptions } from './launch.js';
 import type { Target } from './target.js';
+import type { ItemId } from './rubric.js';
 import type { Verdict } from './verdict.js';
+
+/** A scenario's verdicts, by item. */
+export type Verdicts = Partial<Record<ItemId, Verdict>>;
 
 /** What a scenario gets. */
 export interface ScenarioContext {
@@ -21,7 +25,7 @@ export interface ScenarioContext {
 export interface Scenario {
   readonly id: string;
   /** The rubric items it judges. */
-  readonly items: readonly string[];
+  readonly items: readonly ItemId[];
   /** Runs and returns a verdict for each of its items. */
-  run(context: ScenarioContext): Promise<Readonly<Record<string, Verdict>>>;
+  run(context: ScenarioContext): Promise<Verdicts>;
 }

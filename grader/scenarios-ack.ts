@@ -23,7 +23,7 @@ import {
   received,
 } from './evidence.js';
 import { consoleLines, hintFor, inOrder } from './matching.js';
-import type { Scenario, ScenarioContext } from './scenario.js';
+import type { Scenario, ScenarioContext, Verdicts } from './scenario.js';
 import { fail, pass, type Verdict } from './verdict.js';
 
 /** How long the server may take to read a greeting before the next client is let in anyway. */
@@ -92,8 +92,8 @@ const xFirst: Scenario = {
     const server = await startServer(context.scene, context.target, context.serverOptions);
     const { X: x, Y: y } = await greetInTurn(context, server, ['X', 'Y']);
     const exited = await exitedWithin(server.child, REPLY_MS);
-    await Promise.all([x, y].map((peer) => peer.waitForText(() => false, exited ? REPLY_MS : 0)));
-    const verdicts: Record<string, Verdict> = { 'order-x-first': judgeOrder('X', [x, y], 'X greeted first') };
+    await Promise.all([x, y].map((peer) => peer.waitUntilClosed(exited ? REPLY_MS : 0)));
+    const verdicts: Verdicts = { 'order-x-first': judgeOrder('X', [x, y], 'X greeted first') };
 
     const both = [x, y].every((peer) => hasAck(peer.text(), GRADER_NAMES));
     verdicts['ack-to-both'] = both

@@ -9,8 +9,9 @@ import { startClient, startServer, type RunningServer } from './launch.js';
 import { type ClientId } from './target.js';
 import { GRADER_NAMES, greeting, printed, printedWithin, received, receivedWithin } from './evidence.js';
 import { consoleLines, containsWhole } from './matching.js';
-import type { Scenario, ScenarioContext } from './scenario.js';
-import { fail, pass, type Verdict } from './verdict.js';
+import type { Scenario, ScenarioContext, Verdicts } from './scenario.js';
+import type { ItemId } from './rubric.js';
+import { fail, pass } from './verdict.js';
 
 const READ_MS = 2000;
 const RELAY_MS = 5000;
@@ -48,8 +49,8 @@ const relay: Scenario = {
       // The chat opens with the acknowledgment; lines sent before it may be read as part of the greeting.
       await Promise.all([x, y].map((peer) => receivedWithin(peer, 'received before', RELAY_MS)));
     }
-    const verdicts: Record<string, Verdict> = {};
-    const relayed = async (from: Peer, to: Peer, line: string, item: string): Promise<boolean> => {
+    const verdicts: Verdicts = {};
+    const relayed = async (from: Peer, to: Peer, line: string, item: ItemId): Promise<boolean> => {
       await from.send(`${line}\n`);
       const ok = await receivedWithin(to, line, RELAY_MS);
       verdicts[item] = ok
@@ -67,7 +68,7 @@ const relay: Scenario = {
     verdicts['chat-bye-relayed'] = byeRelayed
       ? pass('Y received the Bye that X sent')
       : fail(`X sent "Bye" and Y did not receive it within ${RELAY_MS / 1000} s`, { expected: ['Bye'], actual: [received(y)] });
-    await Promise.all([x, y].map((peer) => peer.waitForText(() => false, RELAY_MS)));
+    await Promise.all([x, y].map((peer) => peer.waitUntilClosed(RELAY_MS)));
     const open = [x, y].filter((peer) => !peer.finished);
     verdicts['chat-bye-closes'] =
       open.length === 0

@@ -85,6 +85,15 @@ export class Peer implements Resource {
     return done(this.text());
   }
 
+  /**
+   * Waits until the connection is over (the other side ended or reset it);
+   * true if it is, false if it was still open after `timeoutMs`.
+   */
+  async waitUntilClosed(timeoutMs: number): Promise<boolean> {
+    await this.waitForText(() => false, timeoutMs);
+    return this.finished;
+  }
+
   /** Whether the other side has finished sending (FIN received). */
   get ended(): boolean {
     return this.#ended;

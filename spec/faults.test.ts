@@ -13,14 +13,14 @@ import { startClient, startServer, type RunningServer } from '../grader/launch.j
 import { chatTarget, referenceTarget } from '../grader/target.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { useScene } from './support/vitest.js';
+import type { ClientId } from '../impl/protocol.js';
 
 const STAGES = ['before connecting', 'connected, no greeting', 'greeted, no acknowledgment', 'mid-chat'] as const;
 const FAULTS = ['clean close', 'reset', 'SIGKILL', 'half-close', 'silence'] as const;
 type Stage = (typeof STAGES)[number];
 type Fault = (typeof FAULTS)[number];
-type Id = 'X' | 'Y';
 
-const NAMES: Record<Id, string> = { X: 'Alice', Y: 'Bob' };
+const NAMES: Record<ClientId, string> = { X: 'Alice', Y: 'Bob' };
 const STAND_IN = 'Carol'; // the client that takes a freed place
 
 /** How each fault is made to happen, for the catalogue. */
@@ -41,7 +41,7 @@ interface Faulty {
 }
 
 /** Connects the faulty client in the way its fault needs, optionally sending its greeting. */
-async function connectFaulty(scene: Scene, server: RunningServer, id: Id, fault: Fault, greeting?: string): Promise<Faulty> {
+async function connectFaulty(scene: Scene, server: RunningServer, id: ClientId, fault: Fault, greeting?: string): Promise<Faulty> {
   if (fault === 'SIGKILL') {
     const child = launch(scene, {
       label: `bare client ${id}`,
@@ -64,11 +64,11 @@ async function connectFaulty(scene: Scene, server: RunningServer, id: Id, fault:
 }
 
 const cells = (['X', 'Y'] as const).flatMap((role) =>
-  STAGES.flatMap((stage) => FAULTS.map((fault) => [role, stage, fault] as [Id, Stage, Fault])),
+  STAGES.flatMap((stage) => FAULTS.map((fault) => [role, stage, fault] as [ClientId, Stage, Fault])),
 );
 
 test.for(cells)('client %s, %s, %s: the survivors carry on as the contract says', async ([role, stage, fault], { task }) => {
-  const other: Id = role === 'X' ? 'Y' : 'X';
+  const other: ClientId = role === 'X' ? 'Y' : 'X';
   const scene = useScene();
   onTestFinished(() => expect(stackTraceLines(scene), 'no program may print a stack trace').toEqual([]));
   if (stage === 'mid-chat') {
@@ -95,12 +95,12 @@ test.for(cells)('client %s, %s, %s: the survivors carry on as the contract says'
 });
 
 /** Greets as `id` with its usual name from a raw socket. */
-function greet(scene: Scene, server: RunningServer, id: Id): Promise<Peer> {
+function greet(scene: Scene, server: RunningServer, id: ClientId): Promise<Peer> {
   return connectAndSend(scene, server, `raw ${id}`, `Client ${id}: ${NAMES[id]}\n`);
 }
 
 /** Stages 1–3: the faulty client is hit before the acknowledgment; the exchange still completes. */
-async function beforeAcknowledgment(scene: Scene, role: Id, other: Id, stage: Stage, fault: Fault): Promise<string> {
+async function beforeAcknowledgment(scene: Scene, role: ClientId, other: ClientId, stage: Stage, fault: Fault): Promise<string> {
   const server = await startServer(scene, referenceTarget());
 
   if (stage === 'before connecting') {
@@ -159,7 +159,7 @@ async function beforeAcknowledgment(scene: Scene, role: Id, other: Id, stage: St
 }
 
 /** A stand-in for the faulty client greets; the survivor and it get the acknowledgment; the server exits 0. */
-async function completeWithStandIn(scene: Scene, server: RunningServer, survivor: Peer, role: Id, other: Id, first: string): Promise<string> {
+async function completeWithStandIn(scene: Scene, server: RunningServer, survivor: Peer, role: ClientId, other: ClientId, first: string): Promise<string> {
   const standIn = await connectAndSend(scene, server, `raw ${role} (stand-in)`, `Client ${role}: ${STAND_IN}\n`);
   const ack = ackFor(other, role, STAND_IN);
   await Promise.all([survivor.waitForLine(ack), standIn.waitForLine(ack)]);
@@ -168,12 +168,12 @@ async function completeWithStandIn(scene: Scene, server: RunningServer, survivor
 }
 
 /** The acknowledgment when `first` (with its usual name) arrived before `second` named `secondName`. */
-function ackFor(first: Id, second: Id, secondName: string): string {
+function ackFor(first: ClientId, second: ClientId, secondName: string): string {
   return `${first}: ${NAMES[first]} received before ${second}: ${secondName}`;
 }
 
 /** Stage 4: the faulty client greets first, the other is the reference chat client; then the fault. */
-async function midChat(scene: Scene, role: Id, other: Id, fault: Fault): Promise<string> {
+async function midChat(scene: Scene, role: ClientId, other: ClientId, fault: Fault): Promise<string> {
   const target = chatTarget(referenceTarget());
   const server = await startServer(scene, target);
   const faulty = await connectFaulty(scene, server, role, fault, `Client ${role}: ${NAMES[role]}`);
