@@ -3,7 +3,7 @@
  * three panes side by side (server | client X | client Y), each a bash shell
  * into which the commands are typed as a person would type them, then every
  * pane captured with its colours (`capture-pane -e`). Every wait is an event
- * from tmux's control mode (spec/harness/tmux.ts and panes.ts), under a bound.
+ * from tmux's control mode (harness/tmux.ts and panes.ts), under a bound.
  */
 import { dirname } from 'node:path';
 import type { Scene } from '../harness/scene.js';
