@@ -1,7 +1,7 @@
 // The coverage pipeline (spec/coverage/pipeline.ts): coverage from several
 // processes is merged per script before one conversion, so every statement is
 // counted once, and covered if any process ran it.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoverageMap } from 'istanbul-lib-coverage';
@@ -38,9 +38,9 @@ test('coverage of two processes merges into one statement map, covered where eit
     coverageOf(['dist/impl/server.js', '--help']),
     coverageOf(['dist/impl/client.js', '--id', 'X', '--name', 'n'.repeat(300)]),
   ]);
-  const one = await toCoverageMap(readProcessCoverage(help, IMPL), IMPL);
-  const other = await toCoverageMap(readProcessCoverage(usage, IMPL), IMPL);
-  const both = await toCoverageMap([...readProcessCoverage(help, IMPL), ...readProcessCoverage(usage, IMPL)], IMPL);
+  const one = await toCoverageMap(readProcessCoverage(help, IMPL).covs, IMPL);
+  const other = await toCoverageMap(readProcessCoverage(usage, IMPL).covs, IMPL);
+  const both = await toCoverageMap([...readProcessCoverage(help, IMPL).covs, ...readProcessCoverage(usage, IMPL).covs], IMPL);
   const statements = (map: CoverageMap) => map.fileCoverageFor(PROTOCOL).statementMap;
   expect(statements(both)).toEqual(statements(one));
   expect(statements(both)).toEqual(statements(other));
@@ -81,4 +81,13 @@ test('a statement mapped twice, as a naive merge of two mappings would, is detec
     },
   });
   expect(duplicateStatements(map)).toEqual([`${PROTOCOL}:10:0`]);
+});
+
+test('a coverage file cut short by a killed process is listed and left out, not fatal', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ack-v8-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'coverage-1.json'), JSON.stringify({ result: [] }));
+  writeFileSync(join(dir, 'coverage-2.json'), '{"result": [{"scriptId": "1", "url": "file:///x');
+  const read = readProcessCoverage(dir, IMPL);
+  expect(read).toEqual({ covs: [{ result: [] }], cutShort: ['coverage-2.json'] });
 });

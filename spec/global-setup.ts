@@ -55,7 +55,11 @@ export default function setup(project: TestProject): () => Promise<void> {
       if (alive.length > 0) problems.push(`${alive.length} spawned process(es) were still running: ${alive.join(', ')}`);
 
       const dir = compiledImplDir(REPO_ROOT);
-      const map = await toCoverageMap(readProcessCoverage(join(suiteDir, 'v8'), dir), dir);
+      const read = readProcessCoverage(join(suiteDir, 'v8'), dir);
+      if (read.cutShort.length > 0) {
+        console.log(`\nCoverage: ${read.cutShort.length} of ${read.covs.length + read.cutShort.length} process files were cut short (killed while writing) and are not counted`);
+      }
+      const map = await toCoverageMap(read.covs, dir);
       const duplicates = duplicateStatements(map);
       if (duplicates.length > 0) problems.push(`coverage counted statements twice: ${duplicates.slice(0, 5).join(', ')}`);
       rmSync(COVERAGE_DIR, { recursive: true, force: true });
@@ -73,6 +77,9 @@ export default function setup(project: TestProject): () => Promise<void> {
         `\nSuite: started ${pids.length} child processes, ${alive.length} left running; ` +
           `wall time ${seconds} s; coverage report in reports/coverage/index.html`,
       );
+    } catch (error) {
+      // vitest prints a teardown error with its stack and still exits 0: say it in one line and fail.
+      problems.push(`the run's closing checks failed: ${(error as Error).message.split('\n')[0]}`);
     } finally {
       rmSync(suiteDir, { recursive: true, force: true });
       delete process.env[SUITE_DIR_ENV];

@@ -30,17 +30,31 @@ export function onlyScriptsUnder(processCov: ProcessCov, dir: string): ProcessCo
   return { result: processCov.result.filter((script) => script.url.startsWith(prefix)) };
 }
 
-/** Reads every V8 coverage file in `v8Dir`, keeping scripts under `dir`. */
-export function readProcessCoverage(v8Dir: string, dir: string): ProcessCov[] {
+/** What {@link readProcessCoverage} found: the coverage, and files cut short. */
+export interface ReadCoverage {
+  readonly covs: ProcessCov[];
+  /** Files that are not whole JSON: a process killed while V8 was writing them (a stop's SIGKILL after its grace, say). */
+  readonly cutShort: string[];
+}
+
+/** Reads every V8 coverage file in `v8Dir`, keeping scripts under `dir`; a file cut short is listed, not fatal. */
+export function readProcessCoverage(v8Dir: string, dir: string): ReadCoverage {
   let files: string[];
   try {
     files = readdirSync(v8Dir).filter((file) => file.endsWith('.json'));
   } catch {
-    return [];
+    return { covs: [], cutShort: [] };
   }
-  return files.map((file) =>
-    onlyScriptsUnder(JSON.parse(readFileSync(join(v8Dir, file), 'utf8')) as ProcessCov, dir),
-  );
+  const covs: ProcessCov[] = [];
+  const cutShort: string[] = [];
+  for (const file of files) {
+    try {
+      covs.push(onlyScriptsUnder(JSON.parse(readFileSync(join(v8Dir, file), 'utf8')) as ProcessCov, dir));
+    } catch {
+      cutShort.push(file);
+    }
+  }
+  return { covs, cutShort };
 }
 
 /**
