@@ -6,10 +6,11 @@ import jsdoc from 'eslint-plugin-jsdoc';
 import tseslint from 'typescript-eslint';
 
 /**
- * What must carry a doc comment in impl/ and grader/ (with `publicOnly`, only
- * when exported): functions, classes, interfaces, type aliases, enums and
- * consts (`export const f = () => ...` included); with `MethodDefinition`
- * below, also the constructor and public methods of an exported class.
+ * What must carry a doc comment in impl/, grader/ and harness/ (with
+ * `publicOnly`, only when exported): functions, classes, interfaces, type
+ * aliases, enums and consts (`export const f = () => ...` included); with
+ * `MethodDefinition` below, also the constructor and public methods of an
+ * exported class.
  */
 const DOCUMENTED_DECLARATIONS = [
   'FunctionDeclaration',
@@ -72,9 +73,10 @@ export default defineConfig(
   { files: ['**/*.ts', '**/*.js'], extends: [js.configs.recommended, tseslint.configs.recommended] },
 
   // The inline documentation the rubric marks, in the reference programs and
-  // the grader (docs/GRADING.md).
+  // the grader (docs/GRADING.md), and held to the same standard in harness/,
+  // the runtime both the suite and the grader drive programs through.
   {
-    files: ['impl/**/*.ts', 'grader/**/*.ts'],
+    files: ['impl/**/*.ts', 'grader/**/*.ts', 'harness/**/*.ts'],
     plugins: { jsdoc, local: { rules: { 'module-overview': moduleOverview } } },
     settings: { jsdoc: { mode: 'typescript' } },
     rules: {

@@ -6,15 +6,21 @@
  */
 import net, { type Server, type Socket } from 'node:net';
 import getPort from 'get-port';
-import { launch } from '../harness/process.js';
+import { formatExit, launch } from '../harness/process.js';
 import type { Resource, Scene } from '../harness/scene.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
-import { QuietServer } from './quiet-server.js';
 
 const HOST = '127.0.0.1';
 const CONNECT_MS = 5000;
 const EXIT_MS = 10_000;
 const ACK = /^[XY]: \S+ received before [XY]: \S+$/;
+const READY = /^Listening on .*:(\d+)$/;
+/**
+ * How much of the reference server's output the benchmark keeps (the end of
+ * each stream, for error messages): it prints every relayed line, megabytes
+ * per session, which is read and dropped, only counted.
+ */
+const KEEP_CHARS = 4096;
 
 /** A connected X → Y pair through one path. */
 export interface Session {
@@ -168,10 +174,16 @@ export const reference: Path = {
  * the server to exit by itself, with code 0.
  */
 export async function openReference(scene: Scene, nodeArgs: readonly string[] = []): Promise<Session> {
-  const server = await QuietServer.start(scene, nodeArgs);
+  const server = launch(scene, {
+    label: 'reference server',
+    argv: ['node', ...nodeArgs, 'dist/impl/server.js', '--chat', '--host', HOST, '--port', '0'],
+    cwd: REPO_ROOT,
+    outputLimit: KEEP_CHARS,
+  });
+  const port = Number(READY.exec(await server.waitForLine(READY))?.[1]);
   const endpoints = scene.adopt(new Endpoints('reference X and Y'));
-  const x = await connect(endpoints, server.port as number);
-  const y = await connect(endpoints, server.port as number);
+  const x = await connect(endpoints, port);
+  const y = await connect(endpoints, port);
   x.write('Client X: Alice\n');
   y.write('Client Y: Bob\n');
   await Promise.all([readAck(x, 'X'), readAck(y, 'Y')]);
@@ -179,8 +191,13 @@ export async function openReference(scene: Scene, nodeArgs: readonly string[] = 
     x.write('Bye\n');
     x.resume();
     y.resume();
-    await server.waitForExit(EXIT_MS);
+    const exit = await server.waitForExit(EXIT_MS);
+    if (exit.code !== 0) throw new Error(`the reference server exited with ${formatExit(exit)}\n${server.transcript()}`);
   };
-  const printed = (): Printed => ({ stdoutBytes: server.stdoutBytes, stderrBytes: server.stderr.bytes, stderrLastLine: server.stderr.lastLine });
+  const printed = (): Printed => ({
+    stdoutBytes: server.bytes('stdout'),
+    stderrBytes: server.bytes('stderr'),
+    stderrLastLine: server.lines('stderr').at(-1) ?? '',
+  });
   return { x, y, close, printed, ...(server.pid === undefined ? {} : { relayPid: server.pid }) };
 }

@@ -47,6 +47,11 @@ export class Panes implements Resource {
   readonly label: string;
   readonly #tmux: TmuxWindow;
 
+  /**
+   * Only prepares the window: nothing runs until {@link Panes.start}. Prefer
+   * {@link startPanes}, which also hands the panes to `scene` and starts them.
+   * Timeouts quote the whole scene's transcript, not just these panes.
+   */
   constructor(scene: Scene, options: PanesOptions) {
     const { width = 80, height = 24 } = options;
     this.label = options.label;
@@ -97,6 +102,7 @@ export class Panes implements Resource {
     return this.#tmux.capture(index, options.escapes ?? false);
   }
 
+  /** Each pane's screen (cursor marked), the raw output written to it, and anything tmux itself printed. */
   transcript(): string {
     const panes = this.#tmux.panes.map((pane) => {
       const state = pane.exit === undefined ? 'running' : `exited: ${formatExit(pane.exit)}`;
@@ -111,6 +117,11 @@ export class Panes implements Resource {
     await this.#tmux.start();
   }
 
+  /**
+   * Sends each live program SIGHUP (SIGKILL if it lingers), waits for every
+   * pane to die, then stops the tmux server; fails, quoting the panes, if a
+   * program outlives both signals.
+   */
   dispose(): Promise<void> {
     return this.#tmux.stop(() => this.transcript());
   }

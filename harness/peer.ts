@@ -22,6 +22,12 @@ export class Peer implements Resource {
   #closed = false;
   #error: string | undefined;
 
+  /**
+   * Starts recording everything `socket` receives, from its first byte, and
+   * its end, close and errors. Prefer {@link connectPeer}, which connects and
+   * hands the peer to `scene`; a {@link FakeServer} makes one per accepted
+   * connection.
+   */
   constructor(scene: Scene, label: string, socket: Socket) {
     this.label = label;
     this.#scene = scene;
@@ -186,6 +192,7 @@ export class Peer implements Resource {
     if (!this.#socket.destroyed) this.#socket.resetAndDestroy();
   }
 
+  /** The connection's state (open, ended by the other side, closed, failed) and every byte received, shown visibly. */
   transcript(): string {
     const state = this.#closed ? 'closed' : this.#ended ? 'peer ended' : 'open';
     const error = this.#error ? `, error ${this.#error}` : '';
@@ -193,6 +200,7 @@ export class Peer implements Resource {
     return [`── ${this.label} (${state}${error}${digested})`, quoteBlock('received:', this.text())].join('\n');
   }
 
+  /** Destroys the socket without waiting for the other side to finish, and waits until it has closed. */
   async dispose(): Promise<void> {
     if (this.#closed) return;
     const closed = new Promise<void>((resolve) => this.#socket.once('close', () => resolve()));
@@ -254,6 +262,12 @@ export class FakeServer implements Resource {
 
   readonly #listenOn: { readonly host: string; readonly port: number };
 
+  /**
+   * Prepares the listener; it listens only on {@link FakeServer.listen}.
+   * Each accepted connection becomes a {@link Peer} owned by `scene`, so it
+   * is closed with the scene even after this server stops listening. Prefer
+   * {@link startFakeServer}.
+   */
   constructor(scene: Scene, label: string, listenOn: { readonly host: string; readonly port: number }) {
     this.label = label;
     this.#scene = scene;
@@ -265,10 +279,12 @@ export class FakeServer implements Resource {
     });
   }
 
+  /** The port it listens on (the one the system chose, when asked for port 0); only valid once listening. */
   get port(): number {
     return (this.#server.address() as net.AddressInfo).port;
   }
 
+  /** Binds and listens where the constructor said; rejects if it cannot (a fixed port in use, say). */
   async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
@@ -289,10 +305,12 @@ export class FakeServer implements Resource {
     return this.peers[index] as Peer;
   }
 
+  /** How many connections it accepted; what each received is in that {@link Peer}'s own transcript. */
   transcript(): string {
     return `── ${this.label} (${this.peers.length} connection(s))`;
   }
 
+  /** Stops listening and waits for the listener to close; the accepted peers are the scene's to close. */
   async dispose(): Promise<void> {
     if (!this.#server.listening) return;
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { Resource, Scene } from './scene.js';
 import { linesOf, quoteBlock } from './text.js';
 import { waitUntil } from './wait.js';
@@ -27,7 +28,11 @@ export interface LaunchOptions {
   readonly env?: Readonly<Record<string, string>>;
   /**
    * Keep only the last this-many characters of each stream, for programs
-   * that print far more than a test reads (a relay of a gigabyte, say).
+   * that print far more than a test reads (a relay of a gigabyte, say): the
+   * rest is read and dropped, so the program never blocks on a full pipe and
+   * this process does not pile it up. {@link Child.bytes} still counts all of
+   * it, and the transcript says how much was dropped. A line awaited with
+   * {@link Child.waitForLine} must be awaited before it scrolls out.
    */
   readonly outputLimit?: number;
 }
@@ -65,11 +70,19 @@ export class Child implements Resource {
   readonly #scene: Scene;
   readonly #updates = new EventEmitter();
   readonly #output: Record<StreamName, string> = { stdout: '', stderr: '' };
+  readonly #bytes: Record<StreamName, number> = { stdout: 0, stderr: 0 };
+  readonly #limit: number | undefined;
   #exit: ExitStatus | undefined;
   readonly #closed: Promise<ExitStatus>;
 
+  /**
+   * Spawns the program at once, with all three standard streams piped and its
+   * pid logged for the suite's leak check. Prefer {@link launch}, which also
+   * hands the child to `scene` so that it is stopped when the scene ends.
+   */
   constructor(scene: Scene, options: LaunchOptions) {
     this.label = options.label;
+    this.#limit = options.outputLimit;
     this.#scene = scene;
     const [command, ...args] = options.argv;
     if (command === undefined) throw new Error(`${options.label}: empty argv`);
@@ -80,13 +93,13 @@ export class Child implements Resource {
     });
     this.#updates.setMaxListeners(0);
     for (const name of ['stdout', 'stderr'] as const) {
-      this.#child[name]?.setEncoding('utf8');
-      this.#child[name]?.on('data', (text: string) => {
-        const output = this.#output[name] + text;
-        const limit = options.outputLimit;
-        this.#output[name] = limit !== undefined && output.length > limit ? output.slice(-limit) : output;
-        this.#updates.emit('update');
+      // Decoded here rather than with setEncoding, so that the raw bytes can be counted.
+      const decoder = new StringDecoder('utf8');
+      this.#child[name]?.on('data', (chunk: Buffer) => {
+        this.#bytes[name] += chunk.length;
+        this.#append(name, decoder.write(chunk));
       });
+      this.#child[name]?.on('end', () => this.#append(name, decoder.end()));
     }
     this.#child.stdin?.on('error', () => {}); // writing to a program that already exited is not a harness failure
     this.#closed = new Promise((resolve) => {
@@ -105,6 +118,16 @@ export class Child implements Resource {
     if (this.#child.pid !== undefined) recordPid(this.#child.pid);
   }
 
+  /** Adds decoded output to `stream`, keeping only the last {@link LaunchOptions.outputLimit} characters. */
+  #append(stream: StreamName, text: string): void {
+    if (text === '') return;
+    const limit = this.#limit;
+    if (limit === undefined) this.#output[stream] += text;
+    else if (text.length >= limit) this.#output[stream] = text.slice(-limit);
+    else this.#output[stream] = (this.#output[stream] + text).slice(-limit);
+    this.#updates.emit('update');
+  }
+
   /** The operating system's process id (undefined if it could not start). */
   get pid(): number | undefined {
     return this.#child.pid;
@@ -115,7 +138,15 @@ export class Child implements Resource {
     return this.#exit;
   }
 
-  /** Everything printed on `stream` so far, raw. */
+  /**
+   * How many bytes the program has printed on `stream` so far, counting
+   * those an {@link LaunchOptions.outputLimit} dropped.
+   */
+  bytes(stream: StreamName = 'stdout'): number {
+    return this.#bytes[stream];
+  }
+
+  /** Everything printed on `stream` so far (only the kept end, with an {@link LaunchOptions.outputLimit}), raw. */
   output(stream: StreamName = 'stdout'): string {
     return this.#output[stream];
   }
@@ -186,12 +217,22 @@ export class Child implements Resource {
     clearTimeout(timer);
   }
 
+  /**
+   * The child's label, pid and state, and what it printed on each stream;
+   * with an {@link LaunchOptions.outputLimit}, the heading of a stream that
+   * was cut says how many bytes it printed in all.
+   */
   transcript(): string {
     const state = this.#exit === undefined ? 'running' : `exited: ${formatExit(this.#exit)}`;
+    const heading = (stream: StreamName): string => {
+      const kept = this.#output[stream];
+      const cut = this.#limit !== undefined && this.#bytes[stream] > Buffer.byteLength(kept);
+      return cut ? `${stream} (the last ${kept.length} characters of ${this.#bytes[stream]} bytes):` : `${stream}:`;
+    };
     return [
       `── ${this.label} (pid ${this.pid ?? '?'}, ${state})`,
-      quoteBlock('stdout:', this.#output.stdout),
-      quoteBlock('stderr:', this.#output.stderr),
+      quoteBlock(heading('stdout'), this.#output.stdout),
+      quoteBlock(heading('stderr'), this.#output.stderr),
     ].join('\n');
   }
 }

@@ -40,6 +40,12 @@ export class ProxiedConnection {
   #pumping = false;
   #clientEnded = false;
 
+  /**
+   * Joins an accepted `client` socket to a fresh `upstream` one to the
+   * server, queueing the client's bytes until upstream connects (and, with
+   * `shape.hold`, until released). `changed` is called whenever a count or
+   * state a test may wait on changes. Made by {@link Proxy}, not by tests.
+   */
   constructor(client: Socket, upstream: Socket, shape: Shape, changed: () => void) {
     this.#client = client;
     this.#upstream = upstream;
@@ -125,6 +131,12 @@ export class Proxy implements Resource {
   readonly #scene: Scene;
   readonly #updates = new EventEmitter();
 
+  /**
+   * Prepares a proxy that opens one connection to `upstream` per client it
+   * accepts, shaping each as `shape` says; it listens only on
+   * {@link Proxy.listen}. Prefer {@link startProxy}, which also hands it to
+   * `scene`.
+   */
   constructor(scene: Scene, label: string, upstream: { host: string; port: number }, shape: Shape) {
     this.label = label;
     this.#scene = scene;
@@ -141,6 +153,7 @@ export class Proxy implements Resource {
     return (this.#server.address() as net.AddressInfo).port;
   }
 
+  /** Listens on a port the system picks on loopback, so it cannot collide with anything. */
   async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
@@ -172,6 +185,7 @@ export class Proxy implements Resource {
     return this.connections[index] as ProxiedConnection;
   }
 
+  /** Its port and, per connection, the bytes received from the client and forwarded so far: a held or short count shows where bytes stopped. */
   transcript(): string {
     const rows = this.connections.map(
       (c, i) => `  | #${i + 1}: ${c.received} bytes from the client, ${c.forwarded} forwarded to the server`,
@@ -179,6 +193,7 @@ export class Proxy implements Resource {
     return [`── ${this.label} (port ${this.#server.listening ? this.port : 'closed'})`, ...rows].join('\n');
   }
 
+  /** Destroys every proxied connection (both sides) and closes the listener. */
   async dispose(): Promise<void> {
     for (const connection of this.connections) connection.destroy();
     if (!this.#server.listening) return;

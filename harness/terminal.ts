@@ -84,6 +84,11 @@ export class Terminal implements Resource {
   readonly label: string;
   readonly #tmux: TmuxWindow;
 
+  /**
+   * Only prepares the pane: nothing runs until {@link Terminal.start}. Prefer
+   * {@link startTerminal}, which also hands the terminal to `scene` and
+   * starts it. Timeouts quote the whole scene's transcript.
+   */
   constructor(scene: Scene, options: TerminalOptions) {
     const { width = 120, height = 30 } = options;
     this.label = options.label;
@@ -130,6 +135,7 @@ export class Terminal implements Resource {
     return this.#tmux.waitFor(0, (pane) => pane.exit, { what: `${this.label} to exit`, failed, error, timeoutMs });
   }
 
+  /** The screen with its scrollback (cursor marked), the raw output written to the terminal, and anything tmux printed. */
   transcript(): string {
     const pane = this.#pane;
     const { history, rows, cursor } = pane.screen;
@@ -144,6 +150,10 @@ export class Terminal implements Resource {
     await this.#tmux.start();
   }
 
+  /**
+   * Sends the program SIGHUP, as closing a terminal window does (SIGKILL if
+   * it lingers), waits for it to exit, then stops the tmux server.
+   */
   dispose(): Promise<void> {
     return this.#tmux.stop(() => this.transcript());
   }

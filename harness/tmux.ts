@@ -145,6 +145,11 @@ export class TmuxWindow {
   #reading = false;
   #readAgain = false;
 
+  /**
+   * Checks there is at least one pane and sets up its bookkeeping; starts
+   * nothing, so that the owner can adopt the window before {@link TmuxWindow.start}
+   * (which may fail half-way) and still have it stopped.
+   */
   constructor(options: WindowOptions) {
     if (options.panes.length === 0) throw new HarnessError(`${options.label}: no panes`);
     this.#options = options;

@@ -4,7 +4,6 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import getPort from 'get-port';
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
 import { launch } from '../harness/process.js';
@@ -12,6 +11,7 @@ import { Scene } from '../harness/scene.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { useScene } from './support/vitest.js';
 import { commandWorks } from '../harness/commands.js';
+import { readZip } from '../scripts/zip.js';
 
 /** A file in the zip: its name and Unix permission bits. */
 interface ZipFile {
@@ -20,32 +20,18 @@ interface ZipFile {
 }
 
 /**
- * Unpacks a zip (stored or deflated entries, no zip64) into `into`, with the
- * permissions its entries carry, as unzip does, and lists its files.
+ * Unpacks a zip into `into`, with the permissions its entries carry, as unzip
+ * does, and lists its files. The archive is read by the repository's one zip
+ * reader (`scripts/zip.ts`), which also checks each entry's CRC-32.
  */
 function unzip(zip: Buffer, into: string): ZipFile[] {
-  const end = zip.length - 22;
-  expect(zip.readUInt32LE(end), 'end of central directory').toBe(0x06054b50);
-  const files: ZipFile[] = [];
-  let at = zip.readUInt32LE(end + 16);
-  for (let index = 0; index < zip.readUInt16LE(end + 10); index += 1) {
-    expect(zip.readUInt32LE(at), `central directory entry ${index}`).toBe(0x02014b50);
-    const method = zip.readUInt16LE(at + 10);
-    const size = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const mode = (zip.readUInt32LE(at + 38) >>> 16) & 0o777;
-    const local = zip.readUInt32LE(at + 42);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const body = zip.subarray(start, start + size);
+  return readZip(zip).map(({ name, mode, data }) => {
     const file = join(into, name);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, method === 8 ? inflateRawSync(body) : body);
+    writeFileSync(file, data);
     chmodSync(file, mode);
-    files.push({ name, mode });
-  }
-  return files;
+    return { name, mode };
+  });
 }
 
 const NO_PYTHON3 = commandWorks(['python3', '--version']) ? undefined : 'python3 is not on PATH, so no submission can run';

@@ -83,6 +83,33 @@ describe('waiting', () => {
   });
 });
 
+describe('output', () => {
+  test('with an output limit, only the end of each stream is kept, but every byte is counted', async () => {
+    const scene = useScene();
+    // 'é' is two bytes in UTF-8: bytes and characters differ, and chunks may split one.
+    const child = launch(scene, {
+      label: 'chatty',
+      argv: ['node', '-e', `console.log('ready'); process.stdout.write('é'.repeat(100000) + '\\nend\\n'); console.error('x'.repeat(5000))`],
+      cwd: REPO_ROOT,
+      outputLimit: 100,
+    });
+    expect(await child.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(child.bytes('stdout')).toBe('ready\n'.length + 200_000 + '\nend\n'.length);
+    expect(child.bytes('stderr')).toBe(5001);
+    expect(child.output('stdout')).toBe(`${'é'.repeat(95)}\nend\n`);
+    expect(child.lines('stderr')).toEqual(['x'.repeat(99)]);
+    expect(child.transcript()).toContain('stdout (the last 100 characters of 200011 bytes):');
+  });
+
+  test('without a limit, the whole output is kept and the transcript does not call it cut', async () => {
+    const scene = useScene();
+    const child = node(scene, 'short', `console.log('é')`);
+    expect(await child.waitForExit()).toEqual({ code: 0, signal: null });
+    expect([child.output('stdout'), child.bytes('stdout')]).toEqual(['é\n', 3]);
+    expect(child.transcript()).toContain('stdout:\n');
+  });
+});
+
 describe('teardown', () => {
   test('disposing of a scene stops its running processes and waits for their exit', async () => {
     const scene = new Scene();

@@ -32,6 +32,7 @@ describe('the documentation rules', () => {
   test.each<[string, string, string, string]>([
     ['an exported function without a doc comment', 'impl/example.ts', `${MODULE}export function f(): number {\n  return 1;\n}\n`, 'jsdoc/require-jsdoc'],
     ['an exported function without a doc comment in grader/', 'grader/example.ts', `${MODULE}export function f(): number {\n  return 1;\n}\n`, 'jsdoc/require-jsdoc'],
+    ['a constructor of an exported class without a doc comment in harness/', 'harness/example.ts', `${MODULE}/** A counter. */\nexport class Counter {\n  constructor() {}\n}\n`, 'jsdoc/require-jsdoc'],
     ['an exported arrow function without a doc comment', 'impl/example.ts', `${MODULE}export const f = (): number => 1;\n`, 'jsdoc/require-jsdoc'],
     ['an exported interface without a doc comment', 'impl/example.ts', `${MODULE}export interface Point {\n  x: number;\n}\n`, 'jsdoc/require-jsdoc'],
     ['an exported type alias without a doc comment', 'impl/example.ts', `${MODULE}export type Id = 'X' | 'Y';\n`, 'jsdoc/require-jsdoc'],
