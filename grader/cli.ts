@@ -7,21 +7,22 @@
  * 2 the command line or a target description is wrong (nothing graded);
  * 3 a harness problem (a busy fixed port, say) makes the grade untrustworthy.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkPrograms, DescriptionError, loadTarget, type Target } from './target.js';
 import { HarnessError } from '../harness/errors.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { gradebookCsv, gradeJson, gradeMarkdown, gradescopeResults, junitXml, rubricText } from './report.js';
-import { isItemId, ITEMS, PART_POINTS, type ItemId } from './rubric.js';
+import { DEFAULT_RUBRIC, isItemId, ITEMS, rubricFromJson, RubricError, type ItemId, type Rubric } from './rubric.js';
 import { gradeTarget, type TargetGrade } from './run.js';
 
-const USAGE = `usage: npm run grade -- [target.json | folder of targets] [--out DIR] [--gradescope FILE] [--only ITEM,...] [--verbose]
+const USAGE = `usage: npm run grade -- [target.json | folder of targets] [--out DIR] [--gradescope FILE] [--only ITEM,...] [--rubric FILE] [--verbose]
   no target: grades the reference implementation (fixtures/targets/reference.json)
   --out DIR          where reports go (default: reports/)
   --gradescope FILE  also write Gradescope's results.json there (one target only)
   --only ITEM,...    grade only these rubric items (ids: ${ITEMS.map((item) => item.id).join(', ')})
+  --rubric FILE      points (0: not graded) and Gradescope visibility per item; see docs/GRADING.md
   --verbose          say what runs, on stderr`;
 
 /** Exit codes, as documented in docs/GRADING.md. */
@@ -46,7 +47,7 @@ export function targetFiles(path: string): string[] {
   return found;
 }
 
-function parse(argv: readonly string[]): { targets: string[]; out: string; gradescope?: string; only?: ItemId[]; verbose: boolean } {
+function parse(argv: readonly string[]): { targets: string[]; out: string; gradescope?: string; only?: ItemId[]; rubric: Rubric; verbose: boolean } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -56,6 +57,7 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
         out: { type: 'string' },
         gradescope: { type: 'string' },
         only: { type: 'string' },
+        rubric: { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -77,11 +79,23 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
   if (values.gradescope && targets.length > 1) throw new UsageError('--gradescope grades one submission; name one target, not a folder');
   return {
     targets,
+    rubric: values.rubric === undefined ? DEFAULT_RUBRIC : readRubric(values.rubric),
     out: resolve(values.out ?? join(REPO_ROOT, 'reports')),
     verbose: values.verbose === true,
     ...(values.gradescope ? { gradescope: resolve(values.gradescope) } : {}),
     ...(only ? { only: only.filter(isItemId) } : {}),
   };
+}
+
+/** Reads `--rubric FILE`; a file that cannot be read is a usage error, a wrong one a RubricError (both exit 2). */
+function readRubric(path: string): Rubric {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--rubric: cannot read ${path}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return rubricFromJson(raw, resolve(path));
 }
 
 function write(file: string, text: string): string {
@@ -106,7 +120,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const note = (line: string): void => {
       if (options.verbose || line.includes('TIME_WAIT')) process.stderr.write(`grade: ${target.name}: ${line}\n`);
     };
-    const grade = await gradeTarget(target, { onNote: note, ...(options.only ? { only: options.only } : {}) });
+    const grade = await gradeTarget(target, { onNote: note, rubric: options.rubric, ...(options.only ? { only: options.only } : {}) });
     grades.push(grade);
     process.stdout.write(`${rubricText(grade)}\n\n`);
     if (grade.harnessProblems.length > 0) code = GRADE_EXIT.harness;
@@ -121,7 +135,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (grades.length === 1) written.push(write(join(options.out, 'results.json'), gradescopeResults(grades[0]!)));
   if (options.gradescope && grades.length === 1) written.push(write(options.gradescope, gradescopeResults(grades[0]!)));
   if (grades.length > 1) {
-    process.stdout.write(`${grades.length} targets: ${grades.map((grade) => `${grade.name} ${grade.scores.ack}/${PART_POINTS.ack}+${grade.scores.chat}`).join(', ')}\n`);
+    process.stdout.write(`${grades.length} targets: ${grades.map((grade) => `${grade.name} ${grade.scores.ack}/${grade.max.ack}+${grade.scores.chat}`).join(', ')}\n`);
   }
   process.stdout.write(`Reports: ${written.map((file) => relative(process.cwd(), file) || file).join(', ')}\n`);
   return code;
@@ -135,7 +149,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       process.stderr.write(error.message ? `grade: ${error.message}\n${USAGE}\n` : `${USAGE}\n`);
       process.exitCode = error.message ? GRADE_EXIT.usage : 0;
-    } else if (error instanceof DescriptionError) {
+    } else if (error instanceof DescriptionError || error instanceof RubricError) {
       process.stderr.write(`grade: ${error.message.split('\n')[0]}\n`);
       process.exitCode = GRADE_EXIT.usage;
     } else if (error instanceof HarnessError) {

@@ -6,11 +6,8 @@
 import type { Peer } from '../harness/peer.js';
 import type { Child, LineMatcher, StreamName } from '../harness/process.js';
 import type { ClientId, Names } from './target.js';
-import { ackText, consoleLines, containsWhole, findLine } from './matching.js';
+import { ackText, consoleLines, containsWhole, findLine, indexOfWhole } from './matching.js';
 import type { Evidence } from './verdict.js';
-
-/** The names the grader's own clients send. */
-export const GRADER_NAMES: Names = { X: 'Alice', Y: 'Bob' };
 
 /** `Client X: Alice`. */
 export function greeting(id: ClientId, names: Names): string {
@@ -34,6 +31,30 @@ export function ackIn(text: string, names: Names): ClientId | undefined {
 /** Whether `text` holds either valid acknowledgment. */
 export function hasAck(text: string, names: Names): boolean {
   return ackIn(text, names) !== undefined;
+}
+
+/** Where `id` is named in `line`: `X: Alice` whole, else (distinct names only) `Alice` whole; -1 if neither. */
+function mentionAt(line: string, id: ClientId, names: Names): number {
+  const both = indexOfWhole(line, `${id}: ${names[id]}`);
+  if (both !== -1 || names.X === names.Y) return both;
+  return indexOfWhole(line, names[id]);
+}
+
+/**
+ * Which client a reply puts first, whatever its wording: the first line that
+ * names both (`X: Alice` or, with distinct names, just `Alice`) decides.
+ * Undefined when no line names both with their whole names.
+ *
+ * @example
+ * orderIn('Bob came before Alice', { X: 'Alice', Y: 'Bob' }); // 'Y'
+ */
+export function orderIn(text: string, names: Names): ClientId | undefined {
+  for (const line of consoleLines(text)) {
+    const x = mentionAt(line, 'X', names);
+    const y = mentionAt(line, 'Y', names);
+    if (x !== -1 && y !== -1 && x !== y) return x < y ? 'X' : 'Y';
+  }
+  return undefined;
 }
 
 /** What a grader connection received, as evidence. */

@@ -18,21 +18,32 @@ export function consoleLines(text: string): string[] {
 const WORD = /[\p{L}\p{N}_]/u;
 
 /**
- * Whether `line` holds `wanted` as a whole: present verbatim, and not glued to
- * a longer word on either side (`Y: Bob` is not found in `Y: Bobby`).
+ * Where `line` holds `wanted` as a whole: present verbatim, and not glued to
+ * a longer word on either side (`Y: Bob` is not found in `Y: Bobby`); -1 if
+ * it does not.
  *
  * @example
- * containsWhole('Received: X: Alice received before Y: Bob', 'X: Alice received before Y: Bob'); // true
+ * indexOfWhole('Bob came before Alice', 'Alice'); // 16
  */
-export function containsWhole(line: string, wanted: string): boolean {
+export function indexOfWhole(line: string, wanted: string): number {
   for (let at = line.indexOf(wanted); at !== -1; at = line.indexOf(wanted, at + 1)) {
     const before = line[at - 1];
     const after = line[at + wanted.length];
     const gluedBefore = before !== undefined && WORD.test(before) && WORD.test(wanted[0] ?? '');
     const gluedAfter = after !== undefined && WORD.test(after) && WORD.test(wanted.at(-1) ?? '');
-    if (!gluedBefore && !gluedAfter) return true;
+    if (!gluedBefore && !gluedAfter) return at;
   }
-  return false;
+  return -1;
+}
+
+/**
+ * Whether `line` holds `wanted` as a whole (see {@link indexOfWhole}).
+ *
+ * @example
+ * containsWhole('Received: X: Alice received before Y: Bob', 'X: Alice received before Y: Bob'); // true
+ */
+export function containsWhole(line: string, wanted: string): boolean {
+  return indexOfWhole(line, wanted) !== -1;
 }
 
 /** The index of the first line at or after `from` that holds `wanted`, or -1. */

@@ -40,9 +40,9 @@ const pointsOf = (result: ItemResult): string => `${result.score}/${result.point
 
 /** The rubric for one target, as printed on the console. */
 export function rubricText(grade: TargetGrade): string {
-  const lines = [`Grade for ${grade.name}`, `  ${grade.file}`, ''];
+  const lines = [`Grade for ${grade.name}`, `  ${grade.file}`, `  dialect: ${grade.dialect}`, ''];
   for (const part of PARTS) {
-    lines.push(`${PART_TITLES[part]}: ${grade.scores[part]}/${PART_POINTS[part]}`);
+    lines.push(`${PART_TITLES[part]}: ${grade.scores[part]}/${grade.max[part]}`);
     const results = grade.items.filter((item) => item.part === part);
     const details = new Set(results.map((result) => result.verdict.detail));
     if (results.length > 1 && details.size === 1 && results.every((result) => !result.verdict.passed && !result.verdict.actual)) {
@@ -59,7 +59,7 @@ export function rubricText(grade: TargetGrade): string {
   for (const problem of grade.harnessProblems) lines.push(`Harness problem (not the submission's fault): ${problem}`);
   lines.push(
     '',
-    `Total: ${grade.scores.ack}/${PART_POINTS.ack} executes correctly, ${grade.scores.chat}/${PART_POINTS.chat} extra credit; graded in ${grade.seconds.toFixed(1)} s`,
+    `Total: ${grade.scores.ack}/${grade.max.ack} executes correctly, ${grade.scores.chat}/${grade.max.chat} extra credit; graded in ${grade.seconds.toFixed(1)} s`,
   );
   return lines.join('\n');
 }
@@ -68,9 +68,9 @@ export function rubricText(grade: TargetGrade): string {
 export function gradeMarkdown(grades: readonly TargetGrade[]): string {
   const out = ['# Grade', ''];
   for (const grade of grades) {
-    out.push(`## ${grade.name}`, '', `Target: \`${grade.file}\``, '');
+    out.push(`## ${grade.name}`, '', `Target: \`${grade.file}\``, '', `Dialect: ${grade.dialect}.`, '');
     out.push(`| part | score |`, '| --- | ---: |');
-    for (const part of PARTS) out.push(`| ${PART_TITLES[part]} | ${grade.scores[part]}/${PART_POINTS[part]} |`);
+    for (const part of PARTS) out.push(`| ${PART_TITLES[part]} | ${grade.scores[part]}/${grade.max[part]} |`);
     for (const row of MARKED_BY_A_PERSON) out.push(`| ${row.title} | marked by a person (${row.points}) |`);
     out.push('', '| | item | points |', '| --- | --- | ---: |');
     for (const result of grade.items) out.push(`| ${mark(result)} | ${result.title.replace(/\|/g, '\\|')} | ${result.score}/${result.points} |`);
@@ -104,7 +104,7 @@ export function gradescopeResults(grade: TargetGrade): string {
       max_score: result.points,
       status: result.verdict.passed ? 'passed' : 'failed',
       output: result.verdict.passed ? result.verdict.detail : explain(result, ''),
-      visibility: 'visible',
+      visibility: result.visibility ?? 'visible',
       tags: [result.part, result.id],
     };
   });
@@ -112,11 +112,11 @@ export function gradescopeResults(grade: TargetGrade): string {
   return `${JSON.stringify(
     {
       score: grade.scores.ack + grade.scores.chat,
-      max_score: PART_POINTS.ack,
+      max_score: grade.max.ack,
       execution_time: Math.round(grade.seconds),
-      output: [`Executes correctly ${grade.scores.ack}/${PART_POINTS.ack}; extra credit (chat) ${grade.scores.chat}/${PART_POINTS.chat}.`, ...problems].join('\n'),
+      output: [`Executes correctly ${grade.scores.ack}/${grade.max.ack}; extra credit (chat) ${grade.scores.chat}/${grade.max.chat}.`, `Dialect: ${grade.dialect}.`, ...problems].join('\n'),
       visibility: 'visible',
-      stdout_visibility: 'visible',
+      stdout_visibility: grade.stdoutVisibility,
       tests,
     },
     null,
@@ -154,7 +154,8 @@ const csvCell = (value: string | number): string => (/[",\n]/.test(String(value)
 
 /** reports/gradebook.csv: one row per target, a column per item. */
 export function gradebookCsv(grades: readonly TargetGrade[]): string {
-  const header = ['target', 'file', `executes correctly (${PART_POINTS.ack})`, `extra credit (${PART_POINTS.chat})`, ...ITEMS.map((item) => item.id), 'harness problems'];
+  const max = grades[0]?.max ?? PART_POINTS;
+  const header = ['target', 'file', `executes correctly (${max.ack})`, `extra credit (${max.chat})`, ...ITEMS.map((item) => item.id), 'harness problems'];
   const rows = grades.map((grade) => [
     grade.name,
     grade.file,

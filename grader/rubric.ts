@@ -45,7 +45,15 @@ export interface Item {
   readonly points: number;
   /** A sentence saying what must hold. */
   readonly title: string;
+  /** Who sees it on Gradescope (default `visible`). */
+  readonly visibility?: Visibility;
 }
+
+/** Gradescope's visibility settings for a test or the whole output. */
+export const VISIBILITIES = ['visible', 'hidden', 'after_due_date', 'after_published'] as const;
+
+/** One of {@link VISIBILITIES}. */
+export type Visibility = (typeof VISIBILITIES)[number];
 
 /** Every item, in the order reports list them. */
 export const ITEMS: readonly Item[] = [
@@ -89,4 +97,65 @@ export function item(id: ItemId): Item {
   const found = ITEMS.find((candidate) => candidate.id === id);
   if (!found) throw new Error(`no rubric item ${id}`);
   return found;
+}
+
+/** The items a grade uses and what each part is out of: the default rubric, or an instructor's (`--rubric`). */
+export interface Rubric {
+  /** The items that count, in report order; an item set to 0 points is left out. */
+  readonly items: readonly Item[];
+  /** What each part is out of: the sum of its items' points. */
+  readonly max: Readonly<Record<Part, number>>;
+  /** Gradescope's `stdout_visibility` (default `visible`). */
+  readonly stdoutVisibility: Visibility;
+  /** Where it was read from, for reports; undefined for the default. */
+  readonly file?: string;
+}
+
+/** A rubric of `items`, with each part's maximum summed. */
+function rubricOf(items: readonly Item[], stdoutVisibility: Visibility, file?: string): Rubric {
+  const max = (part: Part): number => items.filter((one) => one.part === part).reduce((sum, one) => sum + one.points, 0);
+  return { items, max: { ack: max('ack'), chat: max('chat') }, stdoutVisibility, ...(file === undefined ? {} : { file }) };
+}
+
+/** The assignment's rubric: 60 points for executing correctly, 25 extra for the chat. */
+export const DEFAULT_RUBRIC: Rubric = rubricOf(ITEMS, 'visible');
+
+/** A wrong rubric file: exit 2, one line naming the field (docs/GRADING.md, "Your own weights"). */
+export class RubricError extends Error {
+  override readonly name = 'RubricError';
+}
+
+/**
+ * Reads an instructor's rubric: points and Gradescope visibility per item,
+ * every other item as the default rubric has it.
+ *
+ * @example
+ * // rubric.json: {"items": {"fragmented": {"points": 0}, "early-leaver": {"visibility": "hidden"}}}
+ * rubricFromJson(JSON.parse(readFileSync('rubric.json', 'utf8')), 'rubric.json').max.ack; // 56
+ */
+export function rubricFromJson(raw: unknown, file: string): Rubric {
+  const fail = (field: string, problem: string): never => {
+    throw new RubricError(`${file}: ${field} ${problem}; see docs/GRADING.md`);
+  };
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(raw)) return fail('the file', 'must hold a JSON object');
+  const unknownKey = Object.keys(raw).find((key) => key !== 'items' && key !== 'stdout_visibility');
+  if (unknownKey !== undefined) fail(unknownKey, 'is not a field of a rubric (the fields are items, stdout_visibility)');
+  const isVisibility = (value: unknown): value is Visibility => (VISIBILITIES as readonly unknown[]).includes(value);
+  if (raw.stdout_visibility !== undefined && !isVisibility(raw.stdout_visibility)) fail('stdout_visibility', `must be one of ${VISIBILITIES.join(', ')}`);
+  const changes = raw.items ?? {};
+  if (!isObject(changes)) return fail('items', 'must map item ids to {"points": ..., "visibility": ...}');
+  for (const [id, change] of Object.entries(changes)) {
+    if (!isItemId(id)) fail(`items.${id}`, `is not an item (the items are ${ITEM_IDS.join(', ')})`);
+    if (!isObject(change)) fail(`items.${id}`, 'must be {"points": ..., "visibility": ...}');
+    const key = Object.keys(change as object).find((name) => name !== 'points' && name !== 'visibility');
+    if (key !== undefined) fail(`items.${id}.${key}`, 'is not a field of an item (the fields are points, visibility)');
+    const { points, visibility } = change as { points?: unknown; visibility?: unknown };
+    if (points !== undefined && !(Number.isInteger(points) && (points as number) >= 0 && (points as number) <= 100)) {
+      fail(`items.${id}.points`, 'must be a whole number from 0 (the item is not graded) to 100');
+    }
+    if (visibility !== undefined && !isVisibility(visibility)) fail(`items.${id}.visibility`, `must be one of ${VISIBILITIES.join(', ')}`);
+  }
+  const items = ITEMS.map((one) => ({ ...one, ...(changes[one.id] as Partial<Item> | undefined) })).filter((one) => one.points > 0);
+  return rubricOf(items, (raw.stdout_visibility as Visibility | undefined) ?? 'visible', file);
 }

@@ -8,9 +8,10 @@ import { Child, formatExit } from '../harness/process.js';
 import { Scene } from '../harness/scene.js';
 import { chatTarget, type Target } from './target.js';
 import { HarnessError } from '../harness/errors.js';
-import { ITEMS, PART_POINTS, type Item, type ItemId, type Part } from './rubric.js';
+import { DEFAULT_RUBRIC, PART_POINTS, type Item, type ItemId, type Part, type Rubric } from './rubric.js';
 import type { Scenario, Verdicts } from './scenario.js';
-import { ACK_PROGRAM_SCENARIOS, ACK_SCENARIOS } from './scenarios-ack.js';
+import { declaredDialect, describeDialect, type Dialect } from './dialect.js';
+import { ACK_PROGRAM_SCENARIOS, ACK_SCENARIOS, LEARNING_SCENARIOS } from './scenarios-ack.js';
 import { CHAT_PROGRAM_SCENARIOS, CHAT_SCENARIOS } from './scenarios-chat.js';
 import { crashHint } from './evidence.js';
 import { fail, type Verdict } from './verdict.js';
@@ -34,6 +35,12 @@ export interface TargetGrade {
   readonly seconds: number;
   /** Problems of the grader or the machine, not of the submission: the grade is not trustworthy. */
   readonly harnessProblems: readonly string[];
+  /** The dialect the grader spoke, and where each part of it came from, in one line. */
+  readonly dialect: string;
+  /** What each part is out of, by the rubric used. */
+  readonly max: Readonly<Record<Part, number>>;
+  /** Gradescope's stdout_visibility, by the rubric used. */
+  readonly stdoutVisibility: Rubric['stdoutVisibility'];
 }
 
 /** Options for {@link gradeTarget}. */
@@ -42,10 +49,17 @@ export interface GradeOptions {
   readonly onNote?: (line: string) => void;
   /** Only these item ids (for tests); default all. */
   readonly only?: readonly ItemId[];
+  /** The items and their points (default: the assignment's rubric). */
+  readonly rubric?: Rubric;
 }
 
-/** The order scenarios run in: everything that leaves no TIME_WAIT on a fixed port first. */
+/**
+ * The order scenarios run in: the one that learns the dialect from the
+ * target's own clients first (it always runs, even when none of its items is
+ * asked for), then everything that leaves no TIME_WAIT on a fixed port.
+ */
 const PLAN: ReadonlyArray<{ part: Part; scenario: Scenario }> = [
+  ...LEARNING_SCENARIOS.map((scenario) => ({ part: 'ack' as const, scenario })),
   ...ACK_SCENARIOS.map((scenario) => ({ part: 'ack' as const, scenario })),
   ...CHAT_SCENARIOS.map((scenario) => ({ part: 'chat' as const, scenario })),
   ...ACK_PROGRAM_SCENARIOS.map((scenario) => ({ part: 'ack' as const, scenario })),
@@ -53,7 +67,13 @@ const PLAN: ReadonlyArray<{ part: Part; scenario: Scenario }> = [
 ];
 
 /** Runs one scenario in its own scene and returns verdicts for its items, whatever happens. */
-async function runScenario(scenario: Scenario, target: Target, options: GradeOptions, harnessProblems: string[]): Promise<Verdicts> {
+async function runScenario(
+  scenario: Scenario,
+  target: Target,
+  dialect: { current: Dialect },
+  options: GradeOptions,
+  harnessProblems: string[],
+): Promise<Verdicts> {
   const scene = new Scene();
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
@@ -62,7 +82,10 @@ async function runScenario(scenario: Scenario, target: Target, options: GradeOpt
   });
   try {
     const serverOptions = { onWait: (line: string) => options.onNote?.(line) };
-    return { ...(await Promise.race([scenario.run({ scene, target, serverOptions }), limit])) };
+    const learn = (learned: Dialect): void => {
+      dialect.current = learned;
+    };
+    return { ...(await Promise.race([scenario.run({ scene, target, serverOptions, dialect: dialect.current, learn }), limit])) };
   } catch (error) {
     const message = (error as Error).message;
     const first = (message.split('\n')[0] ?? message).replace(/\.$/, '');
@@ -95,9 +118,13 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
   const started = performance.now();
   const harnessProblems: string[] = [];
   const verdicts = new Map<ItemId, { verdict: Verdict; seconds: number }>();
-  const wanted = (id: ItemId): boolean => options.only === undefined || options.only.includes(id);
+  const rubric = options.rubric ?? DEFAULT_RUBRIC;
+  const counted = new Set(rubric.items.map((one) => one.id));
+  const wanted = (id: ItemId): boolean => counted.has(id) && (options.only === undefined || options.only.includes(id));
+  const dialect = { current: declaredDialect(target) };
   for (const { part, scenario } of PLAN) {
-    if (!scenario.items.some(wanted)) continue;
+    const learning = LEARNING_SCENARIOS.includes(scenario);
+    if (!scenario.items.some(wanted) && !learning) continue;
     if (!target.parts[part]) {
       const detail = `not attempted: the target does not claim the ${part === 'chat' ? 'chat' : 'acknowledgment exchange'}`;
       for (const id of scenario.items.filter(wanted)) verdicts.set(id, { verdict: fail(detail), seconds: 0 });
@@ -106,13 +133,13 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
     options.onNote?.(`running ${scenario.id} (${scenario.items.join(', ')})`);
     const scenarioStarted = performance.now();
     const partTarget = part === 'chat' ? chatTarget(target) : target;
-    const results = await runScenario(scenario, partTarget, options, harnessProblems);
+    const results = await runScenario(scenario, partTarget, dialect, options, harnessProblems);
     const seconds = (performance.now() - scenarioStarted) / 1000;
     for (const id of scenario.items.filter(wanted)) {
       verdicts.set(id, { verdict: results[id] ?? fail('the scenario gave no verdict for this item (a grader bug)'), seconds });
     }
   }
-  const items: ItemResult[] = ITEMS.filter((item) => verdicts.has(item.id)).map((item) => {
+  const items: ItemResult[] = rubric.items.filter((item) => verdicts.has(item.id)).map((item) => {
     const { verdict, seconds } = verdicts.get(item.id)!;
     return { ...item, verdict, seconds, score: verdict.passed ? item.points : 0 };
   });
@@ -124,6 +151,9 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
     scores: { ack: scoreOf('ack'), chat: scoreOf('chat') },
     seconds: (performance.now() - started) / 1000,
     harnessProblems: [...new Set(harnessProblems)],
+    dialect: describeDialect(dialect.current),
+    max: rubric.max,
+    stdoutVisibility: rubric.stdoutVisibility,
   };
 }
 

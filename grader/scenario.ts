@@ -5,6 +5,7 @@
 import type { Scene } from '../harness/scene.js';
 import type { StartServerOptions } from './launch.js';
 import type { Target } from './target.js';
+import type { Dialect } from './dialect.js';
 import type { ItemId } from './rubric.js';
 import type { Verdict } from './verdict.js';
 
@@ -19,6 +20,10 @@ export interface ScenarioContext {
   readonly target: Target;
   /** Passed to startServer: tells the grader's user about waits for a fixed port. */
   readonly serverOptions: StartServerOptions;
+  /** How the grader speaks to this target: declared, or learned by an earlier scenario. */
+  readonly dialect: Dialect;
+  /** Tells the runner what this scenario learned of the dialect; later scenarios get it. */
+  learn(dialect: Dialect): void;
 }
 
 /** One run judging some items. */

@@ -1,86 +1,143 @@
 /**
  * Chat (extra credit) scenarios. The grader's own connections play X and Y
- * against the target's chat server, so every relayed byte is seen exactly;
- * a last scenario types at the target's own chat clients.
+ * against the target's chat server, in the target's dialect, so every relayed
+ * byte is seen exactly; a last scenario types at the target's own chat
+ * clients.
+ *
+ * Relayed text is read as the submission's own clients would read it: a
+ * message ends at a line end or where one read from the socket ended, so a
+ * relay that forwards each message without a line end (one recv() per line,
+ * as the textbook does) is not charged for gluing.
  */
 import { connectionsTo, pollKernel, waitForServerToRead } from '../harness/kernel.js';
 import { connectPeer, type Peer } from '../harness/peer.js';
+import { greeting, orderIn, printed, printedWithin, received } from './evidence.js';
 import { startClient, startServer, type RunningServer } from './launch.js';
-import { type ClientId } from './target.js';
-import { GRADER_NAMES, greeting, printed, printedWithin, received, receivedWithin } from './evidence.js';
 import { consoleLines, containsWhole } from './matching.js';
-import type { Scenario, ScenarioContext, Verdicts } from './scenario.js';
 import type { ItemId } from './rubric.js';
+import type { Scenario, ScenarioContext, Verdicts } from './scenario.js';
+import type { ClientId, Names } from './target.js';
 import { fail, pass } from './verdict.js';
 
 const READ_MS = 2000;
 const RELAY_MS = 5000;
 
-/** What X and Y say; distinctive, so a match cannot be a coincidence. */
-const LINE_FROM_X = 'hello Y, this is X (line 1)';
-const LINE_FROM_Y = 'hi X, Y here (line 2)';
+/** How many numbered lines go each way: enough that a relay dropping the odd line is caught. */
+export const CHAT_LINES = 250;
 
-/** Whether the chat's clients greet first; if so, waits for the acknowledgment that opens the chat. */
+/** Line `n` of `CHAT_LINES` from `id`; distinctive, so a match cannot be a coincidence. */
+function numbered(id: ClientId, n: number): string {
+  return `${id} says line ${n} of ${CHAT_LINES}`;
+}
+
+/** What X and Y type at their own chat clients. */
+const TYPED_AT_X = 'hello Y, this is X (typed)';
+const TYPED_AT_Y = 'hi X, Y here (typed)';
+
+/** Whether the chat's clients greet first; if so, the chat opens with the acknowledgment. */
 function greets(context: ScenarioContext): boolean {
   return context.target.chat?.greets !== false;
+}
+
+/** The messages `peer` received, each line of each read on its own. */
+function messages(peer: Peer): string[] {
+  return peer.chunks().flatMap((chunk) => consoleLines(chunk));
+}
+
+/** Whether `peer` received `wanted` as a whole message part (decoration around it allowed). */
+function got(peer: Peer, wanted: string): boolean {
+  return messages(peer).some((line) => containsWhole(line, wanted));
+}
+
+/** Waits (bounded) until `peer` received `wanted`; true if it did. */
+function gets(peer: Peer, wanted: string, timeoutMs = RELAY_MS): Promise<boolean> {
+  return peer.waitForText(() => got(peer, wanted), timeoutMs).then(() => got(peer, wanted));
 }
 
 /** Connects a grader client to the chat and, if the chat starts with greetings, greets. */
 async function join(context: ScenarioContext, server: RunningServer, id: ClientId): Promise<Peer> {
   const peer = await connectPeer(context.scene, server, `client ${id}`, { allowHalfOpen: true });
   if (greets(context)) {
-    await peer.send(`${greeting(id, GRADER_NAMES)}\n`);
+    await peer.send(`${greeting(id, context.dialect.names)}${context.dialect.lineEnd}`);
     await waitForServerToRead(server.port, peer.localPort, READ_MS);
   }
   return peer;
 }
 
-const hasLine = (peer: Peer, wanted: string): boolean => consoleLines(peer.text()).some((line) => containsWhole(line, wanted));
+/**
+ * Sends the numbered lines from `from` to `to` one at a time, each once the
+ * previous one arrived (a person types no faster), and returns the numbers
+ * that did not arrive; it stops waiting at the first one missing.
+ */
+async function sendNumbered(context: ScenarioContext, from: Peer, to: Peer, id: ClientId): Promise<number[]> {
+  for (let n = 1; n <= CHAT_LINES; n += 1) {
+    const sent = await from.send(`${numbered(id, n)}${context.dialect.lineEnd}`).then(
+      () => true,
+      () => false,
+    );
+    if (!sent || !(await gets(to, numbered(id, n)))) {
+      return Array.from({ length: CHAT_LINES - n + 1 }, (_, index) => n + index).filter((k) => !got(to, numbered(id, k)));
+    }
+  }
+  return [];
+}
 
 /** Relay both ways, echo, Bye, and closing, with the grader as both clients. */
 const relay: Scenario = {
   id: 'chat-relay',
   items: ['chat-x-to-y', 'chat-y-to-x', 'chat-no-echo', 'chat-bye-relayed', 'chat-bye-closes'],
   async run(context) {
+    const { dialect } = context;
     const server = await startServer(context.scene, context.target, context.serverOptions);
     const x = await join(context, server, 'X');
     const y = await join(context, server, 'Y');
     if (greets(context)) {
       // The chat opens with the acknowledgment; lines sent before it may be read as part of the greeting.
-      await Promise.all([x, y].map((peer) => receivedWithin(peer, 'received before', RELAY_MS)));
+      await Promise.all([x, y].map((peer) => peer.waitForText((text) => orderIn(text, dialect.names) !== undefined, RELAY_MS)));
     }
     const verdicts: Verdicts = {};
-    const relayed = async (from: Peer, to: Peer, line: string, item: ItemId): Promise<boolean> => {
-      await from.send(`${line}\n`);
-      const ok = await receivedWithin(to, line, RELAY_MS);
-      verdicts[item] = ok
-        ? pass(`${to.label} received "${line}"`)
-        : fail(`${from.label} sent "${line}" and ${to.label} did not receive it within ${RELAY_MS / 1000} s`, {
-            expected: [line],
-            actual: [received(to), printed(server.child), printed(server.child, 'stderr')],
-          });
-      return ok;
+    const relayed = async (from: Peer, to: Peer, id: ClientId, item: ItemId): Promise<boolean> => {
+      const lost = await sendNumbered(context, from, to, id);
+      verdicts[item] =
+        lost.length === 0
+          ? pass(`${to.label} received all ${CHAT_LINES} numbered lines ${from.label} sent, one at a time`)
+          : fail(
+              `${from.label} sent ${CHAT_LINES} numbered lines, one at a time; ${to.label} did not receive ${lost.length === 1 ? 'line' : 'lines'} ${lost.slice(0, 5).join(', ')}${lost.length > 5 ? ` and ${lost.length - 5} more` : ''}`,
+              {
+                expected: [numbered(id, lost[0] ?? 1)],
+                actual: [received(to), printed(server.child), printed(server.child, 'stderr')],
+              },
+            );
+      return lost.length === 0;
     };
-    const xToY = await relayed(x, y, LINE_FROM_X, 'chat-x-to-y');
-    const yToX = await relayed(y, x, LINE_FROM_Y, 'chat-y-to-x');
-    await x.send('Bye\n');
-    const byeRelayed = await receivedWithin(y, 'Bye', RELAY_MS);
-    verdicts['chat-bye-relayed'] = byeRelayed
+    const xToY = await relayed(x, y, 'X', 'chat-x-to-y');
+    const yToX = await relayed(y, x, 'Y', 'chat-y-to-x');
+
+    await x.send(`Bye${dialect.lineEnd}`).catch(() => undefined);
+    verdicts['chat-bye-relayed'] = (await gets(y, 'Bye'))
       ? pass('Y received the Bye that X sent')
       : fail(`X sent "Bye" and Y did not receive it within ${RELAY_MS / 1000} s`, { expected: ['Bye'], actual: [received(y)] });
     await Promise.all([x, y].map((peer) => peer.waitUntilClosed(RELAY_MS)));
     const open = [x, y].filter((peer) => !peer.finished);
+    const ownWord = dialect.bye !== 'Bye';
     verdicts['chat-bye-closes'] =
       open.length === 0
         ? pass('the server closed both connections after the Bye')
         : fail(`${open.map((peer) => peer.label).join(' and ')} still had an open connection ${RELAY_MS / 1000} s after the Bye`, {
             actual: [printed(server.child), printed(server.child, 'stderr')],
+            hint: ownWord ? `this chat ends on "${dialect.bye}"; the assignment ends it on Bye` : undefined,
           });
-    const echoed = [hasLine(x, LINE_FROM_X) ? 'X got its own line back' : '', hasLine(y, LINE_FROM_Y) ? 'Y got its own line back' : ''].filter(Boolean);
-    verdicts['chat-no-echo'] = !(xToY && yToX)
-      ? fail('not judged: the relay itself failed, so an echo could not be told apart', { actual: [received(x), received(y)] })
+    if (open.length > 0 && ownWord) await x.send(`${dialect.bye}${dialect.lineEnd}`).catch(() => undefined); // end it the submission's way
+
+    const echoed = [
+      messages(x).some((line) => line.includes(' says line ') && line.includes('X says')) ? 'X got its own lines back' : '',
+      messages(y).some((line) => line.includes(' says line ') && line.includes('Y says')) ? 'Y got its own lines back' : '',
+    ].filter(Boolean);
+    // A server that relays nothing echoes nothing either: that is no pass.
+    verdicts['chat-no-echo'] = !(xToY || yToX)
+      ? fail('not judged: the relay failed both ways, so there was nothing to echo', { actual: [received(x), received(y)] })
       : echoed.length === 0
-        ? pass('neither sender got its own line back')
+        ? pass('neither sender got its own lines back')
         : fail(echoed.join('; '), {
             actual: [received(x), received(y)],
             hint: 'relay each line to the other client only, not to every connection',
@@ -88,6 +145,12 @@ const relay: Scenario = {
     return verdicts;
   },
 };
+
+/** A line naming both clients, in either order: the acknowledgment that opens the chat, in any words. */
+function bothNames(names: Names): RegExp {
+  const [x, y] = [names.X, names.Y].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`${x}.*${y}|${y}.*${x}`);
+}
 
 /** Waits (bounded) until the server on `port` has `count` established connections. */
 function connectionsReach(port: number, count: number): Promise<boolean> {
@@ -99,25 +162,25 @@ const keyboard: Scenario = {
   id: 'chat-keyboard',
   items: ['chat-keyboard'],
   async run(context) {
-    const { target, scene } = context;
-    const names = target.names ?? GRADER_NAMES;
+    const { target, scene, dialect } = context;
+    const names = dialect.names;
     const server = await startServer(scene, target, context.serverOptions);
     const x = startClient(scene, target, server, { id: 'X', name: names.X });
     if (greets(context)) await printedWithin(x, greeting('X', names), RELAY_MS);
     else await connectionsReach(server.port, 1);
     const y = startClient(scene, target, server, { id: 'Y', name: names.Y });
-    if (greets(context)) await Promise.all([x, y].map((child) => printedWithin(child, 'received before', RELAY_MS)));
+    if (greets(context)) await Promise.all([x, y].map((child) => child.waitForLine(bothNames(names), 'stdout', RELAY_MS).catch(() => undefined)));
     else await connectionsReach(server.port, 2);
-    x.write(`${LINE_FROM_X}\n`);
-    const toY = await printedWithin(y, LINE_FROM_X, RELAY_MS);
-    y.write(`${LINE_FROM_Y}\n`);
-    const toX = await printedWithin(x, LINE_FROM_Y, RELAY_MS);
-    x.write('Bye\n');
+    x.write(`${TYPED_AT_X}\n`);
+    const toY = await printedWithin(y, TYPED_AT_X, RELAY_MS);
+    y.write(`${TYPED_AT_Y}\n`);
+    const toX = await printedWithin(x, TYPED_AT_Y, RELAY_MS);
+    x.write(`${dialect.bye}\n`);
     if (toY && toX) return { 'chat-keyboard': pass('a line typed at X appeared at Y, and one typed at Y appeared at X') };
     return {
       'chat-keyboard': fail(
-        [toY ? '' : `"${LINE_FROM_X}" typed at X did not appear at Y`, toX ? '' : `"${LINE_FROM_Y}" typed at Y did not appear at X`].filter(Boolean).join('; '),
-        { expected: [LINE_FROM_X, LINE_FROM_Y], actual: [printed(server.child), printed(x), printed(y), printed(x, 'stderr'), printed(y, 'stderr')] },
+        [toY ? '' : `"${TYPED_AT_X}" typed at X did not appear at Y`, toX ? '' : `"${TYPED_AT_Y}" typed at Y did not appear at X`].filter(Boolean).join('; '),
+        { expected: [TYPED_AT_X, TYPED_AT_Y], actual: [printed(server.child), printed(x), printed(y), printed(x, 'stderr'), printed(y, 'stderr')] },
       ),
     };
   },

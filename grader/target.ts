@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { findCommand, tryCommand } from '../harness/commands.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import type { ClientId } from '../impl/protocol.js';
+import type { LineEnd } from './dialect.js';
 
 export type { ClientId };
 
@@ -52,6 +53,8 @@ export interface Programs {
 export interface ChatPrograms extends Programs {
   /** True when chat clients send `Client X: name` and get the acknowledgment before chatting. */
   readonly greets: boolean;
+  /** The word that ends this submission's chat, when it is not the assignment's `Bye`. */
+  readonly bye?: string;
 }
 
 /** The names each client sends, by id. */
@@ -69,8 +72,12 @@ export interface Target extends Programs {
   readonly env: Readonly<Record<string, string>>;
   /** Which parts the target claims to implement. */
   readonly parts: { readonly ack: boolean; readonly chat: boolean };
-  /** Names the clients always send, when a submission hard-codes them. */
+  /** Names the clients always send, when a submission hard-codes them; the grader's clients send them too. */
   readonly names?: Names;
+  /** What the submission's clients put after a greeting or chat line on the wire (learned when absent). */
+  readonly lineEnd?: LineEnd;
+  /** What the server sends on every connection before anything else. */
+  readonly banner?: string;
   /** Present when the target implements the chat. */
   readonly chat?: ChatPrograms;
 }
@@ -97,9 +104,9 @@ const SERVER_PLACEHOLDERS = ['host', 'port'] as const;
 /** What a client's argv and stdin may name: where to connect, and who it is. */
 const CLIENT_PLACEHOLDERS = ['host', 'port', 'id', 'name'] as const;
 /** The fields of a target, as docs/GRADING.md lists them. */
-const TARGET_KEYS = ['name', 'description', 'cwd', 'host', 'env', 'parts', 'names', 'server', 'client', 'clients', 'chat'] as const;
+const TARGET_KEYS = ['name', 'description', 'cwd', 'host', 'env', 'parts', 'names', 'lineEnd', 'banner', 'server', 'client', 'clients', 'chat'] as const;
 /** The fields of its chat section. */
-const CHAT_KEYS = ['server', 'client', 'clients', 'greets'] as const;
+const CHAT_KEYS = ['server', 'client', 'clients', 'greets', 'bye'] as const;
 
 /** Reads and checks a description; every mistake is a one-line DescriptionError naming the field. */
 class DescriptionReader {
@@ -197,7 +204,10 @@ export function loadTarget(path: string): Target {
   const reader: DescriptionReader = new DescriptionReader(file);
   if (!isObject(raw)) reader.fail('the file', 'must hold a JSON object');
   reader.keys(raw, '', TARGET_KEYS);
-  for (const key of ['name', 'description', 'cwd', 'host'] as const) {
+  if (raw.lineEnd !== undefined && raw.lineEnd !== '\n' && raw.lineEnd !== '\r\n' && raw.lineEnd !== '') {
+    reader.fail('lineEnd', 'must be "\\n", "\\r\\n" or "" (no line end: one send per message)');
+  }
+  for (const key of ['name', 'description', 'cwd', 'host', 'banner'] as const) {
     if (raw[key] !== undefined && typeof raw[key] !== 'string') reader.fail(key, 'must be a string');
   }
   const server = reader.server(raw.server, 'server');
@@ -219,7 +229,14 @@ export function loadTarget(path: string): Target {
     reader.keys(raw.chat, 'chat', CHAT_KEYS);
     const chatServer = raw.chat.server === undefined ? server : reader.server(raw.chat.server, 'chat.server', server);
     if (raw.chat.greets !== undefined && typeof raw.chat.greets !== 'boolean') reader.fail('chat.greets', 'must be true or false');
-    chat = { server: chatServer, clients: reader.clients(raw.chat, 'chat.', clients), greets: raw.chat.greets !== false };
+    const bye = raw.chat.bye;
+    if (bye !== undefined && (typeof bye !== 'string' || bye.trim() === '' || /[\r\n]/.test(bye))) reader.fail('chat.bye', 'must be a word on one line, e.g. "quit"');
+    chat = {
+      server: chatServer,
+      clients: reader.clients(raw.chat, 'chat.', clients),
+      greets: raw.chat.greets !== false,
+      ...(bye === undefined ? {} : { bye: bye as string }),
+    };
   }
   const claimed = raw.parts ?? (chat ? ['ack', 'chat'] : ['ack']);
   if (!isStrings(claimed) || claimed.some((part) => part !== 'ack' && part !== 'chat')) {
@@ -237,6 +254,8 @@ export function loadTarget(path: string): Target {
     server,
     clients,
     ...(names ? { names } : {}),
+    ...(raw.lineEnd === undefined ? {} : { lineEnd: raw.lineEnd as LineEnd }),
+    ...(typeof raw.banner === 'string' && raw.banner !== '' ? { banner: raw.banner } : {}),
     ...(chat ? { chat } : {}),
   };
 }

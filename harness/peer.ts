@@ -17,6 +17,8 @@ export class Peer implements Resource {
   readonly #scene: Scene;
   readonly #updates = new EventEmitter();
   #received = Buffer.alloc(0);
+  /** Where each 'data' chunk ended in #received: a program reading with one recv() per message sees these boundaries. */
+  readonly #chunkEnds: number[] = [];
   #digest: { hash: Hash; bytes: number } | undefined;
   #ended = false;
   #closed = false;
@@ -39,6 +41,7 @@ export class Peer implements Resource {
         this.#digest.bytes += chunk.length;
       } else {
         this.#received = Buffer.concat([this.#received, chunk]);
+        this.#chunkEnds.push(this.#received.length);
       }
       this.#updates.emit('update');
     });
@@ -58,6 +61,14 @@ export class Peer implements Resource {
   /** Everything received so far, as UTF-8 text. */
   text(): string {
     return this.#received.toString('utf8');
+  }
+
+  /**
+   * What arrived, cut where each read from the socket ended: how a program
+   * that takes one recv() as one message would see it.
+   */
+  chunks(): string[] {
+    return this.#chunkEnds.map((end, index) => this.#received.toString('utf8', this.#chunkEnds[index - 1] ?? 0, end));
   }
 
   /** The lines received so far, byte for byte (a peer's wire is not a console: nothing is stripped). */
@@ -268,12 +279,14 @@ export class FakeServer implements Resource {
    * is closed with the scene even after this server stops listening. Prefer
    * {@link startFakeServer}.
    */
-  constructor(scene: Scene, label: string, listenOn: { readonly host: string; readonly port: number }) {
+  constructor(scene: Scene, label: string, listenOn: { readonly host: string; readonly port: number }, banner = '') {
     this.label = label;
     this.#scene = scene;
     this.#listenOn = listenOn;
     this.host = listenOn.host === '0.0.0.0' ? '127.0.0.1' : listenOn.host;
     this.#server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      // A server that greets first (a banner) does so before anything is read.
+      if (banner !== '') socket.write(banner);
       this.peers.push(scene.adopt(new Peer(scene, `${label} connection #${this.peers.length + 1}`, socket)));
       this.#updates.emit('update');
     });
@@ -320,6 +333,7 @@ export class FakeServer implements Resource {
 /**
  * Starts a fake server, by default on a free loopback port; `0.0.0.0` and a
  * fixed port stand in for a server that clients find at a hard-coded port.
+ * With a `banner`, every connection is sent it as soon as it is accepted.
  *
  * @example
  * const fake = await startFakeServer(scene);
@@ -330,8 +344,9 @@ export async function startFakeServer(
   scene: Scene,
   label = 'fake server',
   listenOn: { readonly host: string; readonly port: number } = { host: '127.0.0.1', port: 0 },
+  banner = '',
 ): Promise<FakeServer> {
-  const server = scene.adopt(new FakeServer(scene, label, listenOn));
+  const server = scene.adopt(new FakeServer(scene, label, listenOn, banner));
   await server.listen();
   return server;
 }

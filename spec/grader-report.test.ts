@@ -1,7 +1,7 @@
 // The grader's reports from a known grade: console rubric, Gradescope results.json, JUnit XML, gradebook CSV.
 import { describe, expect, test } from 'vitest';
 import { explain, gradebookCsv, gradescopeResults, junitXml, rubricText } from '../grader/report.js';
-import { ITEMS } from '../grader/rubric.js';
+import { ITEMS, PART_POINTS } from '../grader/rubric.js';
 import type { ItemResult, TargetGrade } from '../grader/run.js';
 import { fail, pass } from '../grader/verdict.js';
 
@@ -18,7 +18,7 @@ function sampleGrade(): TargetGrade {
     });
     return { ...item, score: 0, seconds: 0.5, verdict };
   });
-  return { name: 'sample, "quoted"', file: '/tmp/sample/target.json', items, scores: { ack: 56, chat: 25 }, seconds: 9.6, harnessProblems: [] };
+  return { name: 'sample, "quoted"', file: '/tmp/sample/target.json', items, scores: { ack: 56, chat: 25 }, seconds: 9.6, harnessProblems: [], dialect: 'line end \\n (the assignment\'s default)', max: PART_POINTS, stdoutVisibility: 'visible' };
 }
 
 const closingResult = (grade: TargetGrade): ItemResult => grade.items.find((item) => item.id === 'closing-line')!;
