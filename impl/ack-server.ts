@@ -13,7 +13,7 @@
  * thousand (spec/fuzz.test.ts); impl/server.ts is the command line around it.
  */
 import net, { type Socket } from 'node:net';
-import type { Output } from './cli.js';
+import type { Output } from './output.js';
 import { AppError, appError, EXIT } from './errors.js';
 import {
   ERROR_PREFIX,
@@ -63,9 +63,9 @@ export interface AckServer {
  * touched, so it runs inside a test as well as behind the command line.
  *
  * @example
- * const server = startAckServer({ host: '127.0.0.1', port: 0, chat: false }, processOutput);
+ * const server = startAckServer({ host: '127.0.0.1', port: 0, chat: false }, output);
  * const { port } = await server.listening;
- * process.exitCode = await server.closed;
+ * const exitCode = await server.closed;
  */
 export function startAckServer(options: ServerOptions, output: Output): AckServer {
   const print = (line: string): void => output.print(line);
