@@ -65,6 +65,7 @@ test('every compiled file is reported, loaded or not, under its TypeScript name'
     'impl/protocol.ts',
     'impl/relay.ts',
     'impl/server-args.ts',
+    'impl/server-machine.ts',
     'impl/server.ts',
     'impl/sockets.ts',
   ]);
