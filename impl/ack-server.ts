@@ -3,31 +3,18 @@
  * client Y, then tells both which greeting arrived first (and, with `chat`,
  * relays their chat).
  *
- * Order is the order in which greetings arrived in full, not the order of
- * connections: X may connect first and still greet second. Everything runs on
- * one event loop, so "arrived" is simply the order in which complete greeting
- * lines come out of the per-connection decoders. Invalid or surplus
- * connections are answered with an `Error:` line and closed; they never block
- * the valid pair. All console output goes through an {@link Output}, and
- * nothing here exits the process, so tests can run it in-process by the
- * thousand (spec/fuzz.test.ts); impl/server.ts is the command line around it.
+ * The decisions are made by the state machine in impl/server-machine.ts; this
+ * module is the socket code around it: it turns each socket event into a call
+ * of the machine and carries out the commands it returns. All console output
+ * goes through an {@link Output}, and nothing here exits the process, so tests
+ * run it in-process by the thousand (spec/fuzz.test.ts); impl/server.ts is the
+ * command line around it.
  */
 import net, { type Socket } from 'node:net';
-import type { Output } from './cli.js';
-import { AppError, appError, EXIT } from './errors.js';
-import {
-  ERROR_PREFIX,
-  FINAL_LINE,
-  formatAck,
-  LineDecoder,
-  neutralize,
-  parseGreeting,
-  RECEIVED_LABEL,
-  SENT_LABEL,
-  type ClientId,
-  type Greeting,
-} from './protocol.js';
+import type { Output } from './output.js';
+import type { ClientId } from './protocol.js';
 import { ChatRelay, type RelayParty } from './relay.js';
+import { ServerMachine, type ChatEvent, type Command, type Party } from './server-machine.js';
 import { closeGracefully, formatAddress, listenError } from './sockets.js';
 
 /** The server's settings, from the command line. */
@@ -36,15 +23,6 @@ export interface ServerOptions {
   readonly port: number;
   /** Relay a chat after the acknowledgment (extra credit). */
   readonly chat: boolean;
-}
-
-/** A client whose valid greeting the server holds. */
-interface HeldClient {
-  readonly socket: Socket;
-  readonly greeting: Greeting;
-  readonly peer: string;
-  /** Chat mode: what the client did before the chat started, replayed into the relay in order. */
-  readonly early: Array<(relay: ChatRelay) => void>;
 }
 
 /** A running server, as {@link startAckServer} returns it. */
@@ -63,195 +41,94 @@ export interface AckServer {
  * touched, so it runs inside a test as well as behind the command line.
  *
  * @example
- * const server = startAckServer({ host: '127.0.0.1', port: 0, chat: false }, processOutput);
+ * const server = startAckServer({ host: '127.0.0.1', port: 0, chat: false }, output);
  * const { port } = await server.listening;
- * process.exitCode = await server.closed;
+ * const exitCode = await server.closed;
  */
 export function startAckServer(options: ServerOptions, output: Output): AckServer {
-  const print = (line: string): void => output.print(line);
-  const printError = (line: string): void => output.printError(line);
   const server = net.createServer({ allowHalfOpen: true });
-  const sockets = new Set<Socket>();
-  const ungreeted = new Set<Socket>();
-  const held = new Map<ClientId, HeldClient>(); // insertion order = arrival order
-  let finished = false;
+  const machine = new ServerMachine<Socket>({ chat: options.chat });
   let relay: ChatRelay | undefined;
-  let exitCode: number = EXIT.FAILURE;
   let markClosed: (code: number) => void = () => {};
   const closed = new Promise<number>((resolve) => {
     markClosed = resolve;
   });
-  /** Once the listener is closed, the last socket to close ends the run. */
-  const settleIfIdle = (): void => {
-    if (finished && sockets.size === 0) markClosed(exitCode);
+
+  /** Hands one client's event to the relay; lines one by one, the hot path of the chat. */
+  const toRelay = (chat: ChatRelay, from: ClientId, event: ChatEvent): void => {
+    if (event.kind === 'lines') for (const line of event.lines) chat.line(from, line);
+    else if (event.kind === 'invalid') chat.invalid(from, event.error);
+    else chat.left(from);
   };
 
-  /** After its greeting, what a client does goes to the relay, waits for it, or (part 1) is ignored. */
-  const afterGreeting = (client: HeldClient, event: (relay: ChatRelay) => void): void => {
-    if (relay) event(relay);
-    else if (options.chat) client.early.push(event);
+  /** Opens the chat, then replays what each client did before it opened, first client first. */
+  const startRelay = (parties: readonly [Party<Socket>, Party<Socket>]): void => {
+    const relayed = parties.map(({ id, conn }) => ({ id, socket: conn })) as [RelayParty, RelayParty];
+    const chat = new ChatRelay(relayed, output, (code) => apply(machine.chatOver(code)));
+    relay = chat;
+    for (const party of parties) for (const event of party.early) toRelay(chat, party.id, event);
+  };
+
+  /** Carries out the machine's commands, in order. */
+  const apply = (commands: readonly Command<Socket>[]): void => {
+    for (const command of commands) {
+      switch (command.kind) {
+        case 'print':
+          output.print(command.line);
+          break;
+        case 'printError':
+          output.printError(command.line);
+          break;
+        case 'send':
+          command.conn.write(`${command.line}\n`, (error) => apply(machine.sent(command.conn, error?.message)));
+          break;
+        case 'close':
+          closeGracefully(command.conn, command.lastLine);
+          break;
+        case 'end':
+          if (command.lastLine === undefined) command.conn.end();
+          else command.conn.end(`${command.lastLine}\n`);
+          break;
+        case 'stopListening':
+          server.close();
+          break;
+        case 'startRelay':
+          startRelay(command.parties);
+          break;
+        case 'relay':
+          toRelay(relay as ChatRelay, command.from, command.event);
+          break;
+        case 'stopRelay':
+          (relay as ChatRelay).stop();
+          break;
+        case 'done':
+          markClosed(command.exitCode);
+          break;
+      }
+    }
   };
 
   server.on('connection', (socket) => {
-    sockets.add(socket);
-    const peer = formatAddress(socket.remoteAddress, socket.remotePort);
-    const decoder = new LineDecoder();
-    let role: ClientId | undefined;
-    ungreeted.add(socket);
-
-    const reject = (error: AppError): void => {
-      ungreeted.delete(socket);
-      printError(`Rejected ${peer}: ${error.message}`);
-      closeGracefully(socket, `${ERROR_PREFIX}${error.message}`);
-    };
-
-    const onLine = (line: string): void => {
-      if (line.trim() === '') return; // a stray Enter before the greeting is harmless
-      let greeting: Greeting;
-      try {
-        greeting = parseGreeting(line);
-      } catch (error) {
-        reject(error as AppError);
-        return;
-      }
-      if (held.has(greeting.id)) {
-        reject(appError('E_DUPLICATE_ID', `client ${greeting.id} is already connected; only one X and one Y are served`));
-        return;
-      }
-      role = greeting.id;
-      ungreeted.delete(socket);
-      held.set(role, { socket, greeting, peer, early: [] });
-      print(`${RECEIVED_LABEL}${neutralize(line)}`);
-      if (held.size === 2) acknowledge();
-    };
-
-    /** This connection's held client, once it has greeted (and not been replaced). */
-    const self = (): HeldClient | undefined => {
-      const client = role === undefined ? undefined : held.get(role);
-      return client?.socket === socket ? client : undefined;
-    };
-
-    const feed = ({ lines, error }: { lines: string[]; error?: AppError }): void => {
-      for (const line of lines) {
-        const client = self();
-        if (client && relay) {
-          relay.line(client.greeting.id, line); // the hot path of the chat: no closure per line
-        } else if (client) {
-          const id = client.greeting.id;
-          afterGreeting(client, (chat) => chat.line(id, line));
-        } else if (role === undefined && ungreeted.has(socket)) {
-          onLine(line);
-        }
-      }
-      const client = self();
-      if (error && client) afterGreeting(client, (chat) => chat.invalid(client.greeting.id, error));
-      else if (error && role === undefined && ungreeted.has(socket)) reject(error);
-    };
-
-    socket.on('data', (chunk: Buffer) => feed(decoder.push(chunk)));
-    socket.on('end', () => {
-      const client = self();
-      if (client) {
-        feed(decoder.end());
-        afterGreeting(client, (chat) => chat.left(client.greeting.id));
-        if (!finished && !options.chat) {
-          printError(`Client ${client.greeting.id} closed its sending side; it still gets the acknowledgment`);
-        }
-        return;
-      }
-      if (role !== undefined) return;
-      feed(decoder.end());
-      if (role === undefined && ungreeted.delete(socket)) {
-        printError(`Connection from ${peer} closed before sending a greeting`);
-        socket.end();
-      }
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (!finished) printError(`Connection from ${peer} failed: ${error.code ?? error.message}`);
-    });
-    socket.on('close', () => {
-      sockets.delete(socket);
-      ungreeted.delete(socket);
-      const client = self();
-      if (client && !finished) {
-        held.delete(client.greeting.id);
-        printError(`Client ${client.greeting.id} disconnected before the acknowledgment; waiting for another client ${client.greeting.id}`);
-      } else if (client) {
-        afterGreeting(client, (chat) => chat.left(client.greeting.id));
-      }
-      settleIfIdle();
-    });
+    apply(machine.connected(socket, formatAddress(socket.remoteAddress, socket.remotePort)));
+    socket.on('data', (chunk: Buffer) => apply(machine.data(socket, chunk)));
+    socket.on('end', () => apply(machine.ended(socket)));
+    socket.on('error', (error: NodeJS.ErrnoException) => apply(machine.failed(socket, error.code ?? error.message)));
+    socket.on('close', () => apply(machine.closed(socket)));
   });
-
-  /** The acknowledgment is out: start relaying, replaying what each client did meanwhile. */
-  const startChat = (first: HeldClient, second: HeldClient): void => {
-    const parties = [first, second].map((client) => ({ id: client.greeting.id, socket: client.socket }));
-    relay = new ChatRelay(parties as [RelayParty, RelayParty], output, (code) => {
-      exitCode = code;
-    });
-    for (const client of [first, second]) {
-      for (const event of client.early.splice(0)) event(relay);
-    }
-  };
-
-  /** Both greetings are in: acknowledge, report, then close or chat. */
-  const acknowledge = (): void => {
-    finished = true;
-    server.close(settleIfIdle);
-    for (const socket of ungreeted) {
-      closeGracefully(socket, `${ERROR_PREFIX}the server already has X and Y and is closing`);
-    }
-    ungreeted.clear();
-    const [first, second] = [...held.values()] as [HeldClient, HeldClient];
-    const ack = formatAck(first.greeting, second.greeting);
-    let unsent = 2;
-    let failed = false;
-    for (const client of [first, second]) {
-      client.socket.write(`${ack}\n`, (error) => {
-        if (error) {
-          failed = true;
-          printError(`Error: could not send the acknowledgment to ${client.greeting.id} (${client.peer}): ${error.message}`);
-          exitCode = EXIT.FAILURE;
-        }
-        if (--unsent > 0) return;
-        if (failed || !options.chat) {
-          for (const each of [first, second]) closeGracefully(each.socket);
-        }
-        if (failed) return;
-        print(FINAL_LINE);
-        exitCode = EXIT.OK;
-        if (options.chat) startChat(first, second);
-      });
-    }
-    print(`${SENT_LABEL}${neutralize(ack)}`);
-  };
 
   const listening = new Promise<net.AddressInfo>((resolve, reject) => {
     server.on('error', (error) => reject(listenError(error, formatAddress(options.host, options.port))));
     server.listen({ host: options.host, port: options.port }, () => {
       const address = server.address() as net.AddressInfo;
-      print(`Listening on ${formatAddress(address.address, address.port)}`);
+      output.print(`Listening on ${formatAddress(address.address, address.port)}`);
       resolve(address);
     });
   });
 
   const interrupt = (signal: NodeJS.Signals): number => {
-    if (relay) {
-      if (!relay.over) printError(`Interrupted by ${signal} during the chat; telling both clients`);
-      relay.stop();
-      return exitCode;
-    }
-    const open = [...ungreeted, ...[...held.values()].map((client) => client.socket)];
-    if (!finished) {
-      printError(`Interrupted by ${signal} before both clients greeted; closing ${open.length} connection(s)`);
-    }
-    for (const socket of open) {
-      if (!socket.writableEnded) socket.end(`${ERROR_PREFIX}the server was stopped\n`);
-    }
-    server.close();
-    return finished && exitCode === EXIT.OK ? EXIT.OK : EXIT.FAILURE;
+    apply(machine.interrupt(signal));
+    return machine.exitCode;
   };
 
   return { listening, closed, interrupt };
 }
-

@@ -7,54 +7,60 @@
  * On a terminal it shows a prompt, and an incoming line is printed above the
  * line being typed, which is then redrawn, so typing is never garbled. With
  * piped input there is no prompt and no echo.
+ *
+ * It neither prints through the process nor exits it: lines go to the
+ * injected {@link Output}, and the end of the chat is reported once, with its
+ * exit code, to the owner (impl/ack-client.ts).
  */
 import type { Socket } from 'node:net';
 import readline from 'node:readline';
-import { print, printError } from './cli.js';
 import { EXIT, systemErrorCode } from './errors.js';
+import type { Output } from './output.js';
 import { LINGER_MS } from './sockets.js';
 import { BYE, ERROR_PREFIX, isBye, MAX_LINE_BYTES, neutralize, type ClientId } from './protocol.js';
 
-/** Where the chat reads and writes; the process's own streams by default. */
-export interface ChatStreams {
-  readonly input: NodeJS.ReadableStream & { isTTY?: boolean };
-  readonly output: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-}
+/** Where the chat reads what the user types: stdin for the program, a stream in a test. */
+export type ChatInput = NodeJS.ReadableStream & { isTTY?: boolean };
 
 /**
  * One client's chat over an acknowledged connection. The owner passes each
- * line and event from the server; the chat ends the process with 0 after a
- * Bye, 1 otherwise.
+ * line and event from the server; the chat calls `onEnd` once, with 0 after a
+ * Bye and 1 otherwise, and the owner then closes the connection.
  *
  * @example
- * const chat = new ClientChat(socket, 'X');
+ * const chat = new ClientChat(socket, 'X', input, output, (code) => finish(code));
  * chat.received('hi'); // prints "Y: hi"
  */
 export class ClientChat {
   readonly #socket: Socket;
   readonly #id: ClientId;
   readonly #other: ClientId;
-  readonly #terminal: boolean;
-  readonly #output: ChatStreams['output'];
+  readonly #output: Output;
+  /** Stdout as a terminal stream when both ends are a terminal: prompt and cursor moves go there. */
+  readonly #terminal: NonNullable<Output['terminal']> | undefined;
   readonly #input: readline.Interface;
+  readonly #onEnd: (exitCode: number) => void;
   #bye = false;
   #noticed = false;
-  #exiting = false;
+  #ended = false;
+  #lingering: NodeJS.Timeout | undefined;
 
   /**
-   * Starts the chat at once: reads lines from `streams.input` and sends them
-   * on `socket` as client `id`, and shows the `X> ` prompt when both streams
-   * are a terminal.
+   * Starts the chat at once: reads lines from `input` and sends them on
+   * `socket` as client `id`, prints through `output`, and shows the `X> `
+   * prompt when `input` and `output` are a terminal. `onEnd` gets the exit
+   * code, once.
    */
-  constructor(socket: Socket, id: ClientId, streams: ChatStreams = { input: process.stdin, output: process.stdout }) {
+  constructor(socket: Socket, id: ClientId, input: ChatInput, output: Output, onEnd: (exitCode: number) => void) {
     this.#socket = socket;
     this.#id = id;
     this.#other = id === 'X' ? 'Y' : 'X';
-    this.#output = streams.output;
-    this.#terminal = streams.input.isTTY === true && streams.output.isTTY === true;
+    this.#output = output;
+    this.#onEnd = onEnd;
+    this.#terminal = input.isTTY === true ? output.terminal : undefined;
     this.#input = readline.createInterface({
-      input: streams.input,
-      ...(this.#terminal ? { output: streams.output, terminal: true, prompt: `${id}> ` } : { terminal: false }),
+      input,
+      ...(this.#terminal ? { output: this.#terminal, terminal: true, prompt: `${id}> ` } : { terminal: false }),
     });
     this.#input.on('line', (line) => this.#typed(line));
     this.#input.on('close', () => this.#say(BYE)); // Ctrl-D or the end of piped input counts as Bye
@@ -65,46 +71,53 @@ export class ClientChat {
   received(line: string): void {
     if (line.startsWith(ERROR_PREFIX)) {
       this.#noticed = true;
-      this.#show(() => printError(neutralize(line)));
+      this.#show(() => this.#output.printError(neutralize(line)));
       return;
     }
     const bye = isBye(line);
     if (bye) this.#bye = true; // before showing it: no prompt after the last line
-    this.#show(() => print(`${this.#other}: ${neutralize(line)}`));
+    this.#show(() => this.#output.print(`${this.#other}: ${neutralize(line)}`));
     if (bye) this.#input.close();
   }
 
   /** The server closed the connection: the chat is over. */
-  serverClosed(): never {
-    if (this.#bye) this.#exit(EXIT.OK);
-    if (!this.#noticed) printError('Error: the server closed the connection during the chat');
-    this.#exit(EXIT.FAILURE);
+  serverClosed(): void {
+    if (this.#ended) return;
+    if (this.#bye) {
+      this.#end(EXIT.OK);
+      return;
+    }
+    if (!this.#noticed) this.#output.printError('Error: the server closed the connection during the chat');
+    this.#end(EXIT.FAILURE);
   }
 
   /** The connection failed (reset, for instance). */
-  serverFailed(error: unknown): never {
-    printError(`Error: the connection to the server was lost during the chat (${systemErrorCode(error) ?? 'error'})`);
-    this.#exit(EXIT.FAILURE);
+  serverFailed(error: unknown): void {
+    if (this.#ended) return;
+    this.#output.printError(`Error: the connection to the server was lost during the chat (${systemErrorCode(error) ?? 'error'})`);
+    this.#end(EXIT.FAILURE);
   }
 
   /** The server sent bytes that are not a line of UTF-8 text. */
-  unreadable(message: string): never {
-    printError(`Error: the server sent an unreadable line: ${message}`);
-    this.#exit(EXIT.FAILURE);
+  unreadable(message: string): void {
+    if (this.#ended) return;
+    this.#output.printError(`Error: the server sent an unreadable line: ${message}`);
+    this.#end(EXIT.FAILURE);
   }
 
   /** Ctrl-C or SIGTERM: leave politely, as with Bye, without waiting long for the server. */
   interrupt(): void {
     this.#say(BYE);
-    setTimeout(() => this.#exit(this.#bye ? EXIT.OK : EXIT.FAILURE), LINGER_MS).unref();
+    // The server normally closes at once after a Bye; this bounds the wait if it does not.
+    this.#lingering ??= setTimeout(() => this.#end(this.#bye ? EXIT.OK : EXIT.FAILURE), LINGER_MS).unref();
   }
 
   #typed(line: string): void {
     if (this.#terminal) {
       // Replace the echoed "X> text", however many rows it wrapped over, with the labelled line.
-      readline.moveCursor(this.#output, 0, -rowsOf(`${this.#input.getPrompt()}${line}`, this.#output));
-      readline.cursorTo(this.#output, 0);
-      readline.clearScreenDown(this.#output);
+      readline.moveCursor(this.#terminal, 0, -rowsOf(`${this.#input.getPrompt()}${line}`, this.#terminal));
+      readline.cursorTo(this.#terminal, 0);
+      readline.clearScreenDown(this.#terminal);
     }
     if (line.trim() === '') {
       if (this.#terminal) this.#input.prompt();
@@ -112,7 +125,7 @@ export class ClientChat {
     }
     const bytes = Buffer.byteLength(line, 'utf8');
     if (bytes > MAX_LINE_BYTES) {
-      this.#show(() => printError(`Error: the line is ${bytes} bytes long; the limit is ${MAX_LINE_BYTES}; it was not sent`));
+      this.#show(() => this.#output.printError(`Error: the line is ${bytes} bytes long; the limit is ${MAX_LINE_BYTES}; it was not sent`));
       return;
     }
     this.#say(line);
@@ -120,11 +133,11 @@ export class ClientChat {
 
   /** Sends one line and shows it; after Bye, stops reading input. */
   #say(line: string): void {
-    if (this.#bye || this.#exiting) return;
+    if (this.#bye || this.#ended) return;
     const flushed = this.#socket.write(`${line}\n`);
     const bye = isBye(line);
     if (bye) this.#bye = true; // before showing it: no prompt after the last line
-    this.#show(() => print(`${this.#id}: ${neutralize(line)}`));
+    this.#show(() => this.#output.print(`${this.#id}: ${neutralize(line)}`));
     if (bye) this.#input.close();
     else if (!flushed) {
       this.#input.pause(); // the server is not keeping up: stop reading the keyboard until it drains
@@ -142,18 +155,20 @@ export class ClientChat {
       printLine();
       return;
     }
-    readline.moveCursor(this.#output, 0, -this.#input.getCursorPos().rows);
-    readline.cursorTo(this.#output, 0);
-    readline.clearScreenDown(this.#output);
+    readline.moveCursor(this.#terminal, 0, -this.#input.getCursorPos().rows);
+    readline.cursorTo(this.#terminal, 0);
+    readline.clearScreenDown(this.#terminal);
     printLine();
     if (!this.#bye) this.#input.prompt(true);
   }
 
-  #exit(code: number): never {
-    this.#exiting = true;
+  /** Stops reading input and reports the exit code; the first end wins. */
+  #end(code: number): void {
+    if (this.#ended) return;
+    this.#ended = true; // before closing the input: its 'close' must not send a Bye now
+    clearTimeout(this.#lingering);
     this.#input.close();
-    this.#socket.destroy();
-    process.exit(code);
+    this.#onEnd(code);
   }
 }
 

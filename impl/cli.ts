@@ -1,13 +1,13 @@
 /**
- * Command-line plumbing shared by the server and the client: option parsing
- * with one-line usage errors, console output, and the single exit path.
+ * Command-line parsing shared by the server and the client: strict flags,
+ * ports and hosts, each mistake an `E_USAGE` error with a one-line message.
  *
  * Kept apart from the network code so both programs fail the same way: one
- * line on stderr that names the problem and the fix, then the documented exit
- * code (docs/CONTRACT.md), never a stack trace.
+ * line on stderr that names the problem and the fix, then exit code 2
+ * (docs/CONTRACT.md), never a stack trace. Pure: no console, no exit.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AppError, appError, EXIT } from './errors.js';
+import { appError } from './errors.js';
 
 /** The default port, as in the assignment's usual setup. */
 export const DEFAULT_PORT = 12000;
@@ -81,84 +81,4 @@ export function parseHost(text: string | boolean | undefined): string {
   if (text === undefined) return DEFAULT_HOST;
   if (typeof text !== 'string' || text.trim() === '') throw appError('E_USAGE', '--host must not be empty');
   return text;
-}
-
-let stdoutGone = false;
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  // Whoever read our output has gone (EPIPE): keep working, stop printing.
-  if (error.code === 'EPIPE') stdoutGone = true;
-  else exitWithError(appError('E_NETWORK', `cannot write to stdout (${error.code ?? error.message})`));
-});
-
-/**
- * Prints one line on stdout. `print.raw` writes text as it is and returns
- * false when stdout is behind (wait for its 'drain' before printing more).
- */
-export const print = Object.assign(
-  (line: string): void => {
-    print.raw(`${line}\n`);
-  },
-  {
-    raw(text: string): boolean {
-      return stdoutGone || process.stdout.write(text);
-    },
-  },
-);
-
-/** Prints one line on stderr. */
-export function printError(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-/**
- * Where a program's console output goes: the process's own streams for the
- * programs, a recording for in-process tests.
- */
-export interface Output {
-  /** One line on the console (stdout). */
-  print(line: string): void;
-  /** Text as it is, on stdout; false when stdout is behind (see `stdout`'s 'drain'). */
-  write(text: string): boolean;
-  /** One line on stderr. */
-  printError(line: string): void;
-  /** Emits 'drain' when `write` may go on after returning false. */
-  readonly stdout: NodeJS.EventEmitter;
-}
-
-/** The process's own console. */
-export const processOutput: Output = {
-  print,
-  write: (text) => print.raw(text),
-  printError,
-  stdout: process.stdout,
-};
-
-/**
- * Ends the program because of `error`: one line on stderr, then the exit
- * code. An {@link AppError} keeps its own message and code; anything else is a
- * bug, reported on one line with exit code 1.
- */
-export function exitWithError(error: unknown): never {
-  if (error instanceof AppError) {
-    printError(`Error: ${error.message}`);
-    process.exit(error.exitCode);
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  printError(`Error: unexpected failure: ${message.split('\n')[0] ?? ''}; please report it with the command you ran`);
-  process.exit(EXIT.FAILURE);
-}
-
-/**
- * Calls `handler` once on the first SIGINT or SIGTERM, so a program stops
- * through its own code path: sockets closed, peers told, coverage written.
- */
-export function onInterrupt(handler: (signal: NodeJS.Signals) => void): void {
-  let called = false;
-  const listener = (signal: NodeJS.Signals): void => {
-    if (called) return;
-    called = true;
-    handler(signal);
-  };
-  process.on('SIGINT', listener);
-  process.on('SIGTERM', listener);
 }

@@ -10,7 +10,7 @@
  * stdout is behind, both clients are paused.
  */
 import type { Socket } from 'node:net';
-import type { Output } from './cli.js';
+import type { Output } from './output.js';
 import { EXIT, type AppError } from './errors.js';
 import { ERROR_PREFIX, isBye, neutralize, type ClientId } from './protocol.js';
 import { closeGracefully } from './sockets.js';
@@ -26,7 +26,7 @@ export interface RelayParty {
  * and event of each client; `onOver` is called once with the exit code.
  *
  * @example
- * const relay = new ChatRelay([x, y], processOutput, (code) => { process.exitCode = code; });
+ * const relay = new ChatRelay([x, y], output, (code) => machine.chatOver(code));
  * relay.line('X', 'hello'); // Y receives "hello", the server prints "X: hello"
  */
 export class ChatRelay {
@@ -78,7 +78,7 @@ export class ChatRelay {
     }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      process.nextTick(() => this.#flush());
+      queueMicrotask(() => this.#flush()); // after the rest of this burst, before the next read
     }
   }
 

@@ -54,13 +54,18 @@ test('coverage of two processes merges into one statement map, covered where eit
 test('every compiled file is reported, loaded or not, under its TypeScript name', async () => {
   const map = await toCoverageMap([], IMPL);
   expect(map.files().map((file) => file.slice(REPO_ROOT.length + 1)).sort()).toEqual([
+    'impl/ack-client.ts',
     'impl/ack-server.ts',
     'impl/chat-client.ts',
     'impl/cli.ts',
+    'impl/client-args.ts',
     'impl/client.ts',
     'impl/errors.ts',
+    'impl/output.ts',
     'impl/protocol.ts',
     'impl/relay.ts',
+    'impl/server-args.ts',
+    'impl/server-machine.ts',
     'impl/server.ts',
     'impl/sockets.ts',
   ]);

@@ -8,7 +8,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { startAckServer } from '../impl/ack-server.js';
-import type { Output } from '../impl/cli.js';
+import type { Output } from '../impl/output.js';
 import { greetingPrinted } from '../grader/exchange.js';
 import { waitUntil } from '../harness/wait.js';
 
