@@ -263,7 +263,7 @@ const fragmented: Scenario = {
         : fail(`X's greeting came in two pieces (${JSON.stringify(whole.slice(0, cut))}, then the rest) and no reply with both whole names came back`, {
             expected: [`a reply naming ${dialect.names.X} and ${dialect.names.Y}, whole`],
             actual: [x, y].map(received),
-            hint: 'one recv() can return part of a message; keep reading into a buffer until the message is complete',
+            hint: `one recv() can return part of a message; keep reading into a buffer until ${dialect.lineEnd === '' ? 'the message is complete' : 'the newline'}`,
           }),
     };
   },

@@ -26,6 +26,9 @@ describe.skipIf(!python3Works)('a broken implementation loses exactly what its b
     ['chat-echo', ['chat-no-echo'], 'relay each line to the other client only'],
     ['bye-not-relayed', ['chat-bye-relayed'], undefined],
     ['crash-on-disconnect', ['early-leaver'], 'recv() returning an empty message means the client left'],
+    ['ack-other-words', ['order-x-first', 'order-y-first'], undefined],
+    ['relay-drops-lines', ['chat-x-to-y', 'chat-y-to-x'], undefined],
+    ['greetings-not-printed', ['server-prints'], undefined],
   ])('%s loses %j', { timeout: 90_000 }, async ([name, expected, hint]) => {
     const grade = await gradeTarget(loadTarget(`fixtures/broken/${name}/target.json`));
     expect(grade.harnessProblems).toEqual([]);
