@@ -9,20 +9,24 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { detectIsolation } from '../harness/isolation.js';
 import { checkPrograms, DescriptionError, loadTarget, type Target } from './target.js';
 import { HarnessError } from '../harness/errors.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { gradebookCsv, gradeJson, gradeMarkdown, gradescopeResults, junitXml, rubricText } from './report.js';
 import { DEFAULT_RUBRIC, isItemId, ITEMS, rubricFromJson, RubricError, type ItemId, type Rubric } from './rubric.js';
 import { gradeTarget, type TargetGrade } from './run.js';
+import { ENTRY_ENV, serveOneJob, stopWorkers, WORKER_FLAG } from './worker.js';
 
-const USAGE = `usage: npm run grade -- [target.json | folder of targets] [--out DIR] [--gradescope FILE] [--only ITEM,...] [--rubric FILE] [--verbose]
+const USAGE = `usage: npm run grade -- [target.json | folder of targets] [--out DIR] [--gradescope FILE] [--only ITEM,...] [--rubric FILE] [--no-sandbox] [--verbose]
   no target: grades the reference implementation (fixtures/targets/reference.json)
   --out DIR          where reports go (default: reports/)
   --gradescope FILE  also write Gradescope's results.json there (one target only)
   --only ITEM,...    grade only these rubric items (ids: ${ITEMS.map((item) => item.id).join(', ')})
   --rubric FILE      points (0: not graded) and Gradescope visibility per item; see docs/GRADING.md
+  --no-sandbox       run scenarios directly, not each in a fresh network namespace
   --verbose          say what runs, on stderr`;
 
 /** Exit codes, as documented in docs/GRADING.md. */
@@ -47,7 +51,7 @@ export function targetFiles(path: string): string[] {
   return found;
 }
 
-function parse(argv: readonly string[]): { targets: string[]; out: string; gradescope?: string; only?: ItemId[]; rubric: Rubric; verbose: boolean } {
+function parse(argv: readonly string[]): { targets: string[]; out: string; gradescope?: string; only?: ItemId[]; rubric: Rubric; direct: boolean; verbose: boolean } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -59,6 +63,7 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
         only: { type: 'string' },
         rubric: { type: 'string' },
         verbose: { type: 'boolean' },
+        'no-sandbox': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -82,6 +87,7 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
     rubric: values.rubric === undefined ? DEFAULT_RUBRIC : readRubric(values.rubric),
     out: resolve(values.out ?? join(REPO_ROOT, 'reports')),
     verbose: values.verbose === true,
+    direct: values['no-sandbox'] === true,
     ...(values.gradescope ? { gradescope: resolve(values.gradescope) } : {}),
     ...(only ? { only: only.filter(isItemId) } : {}),
   };
@@ -116,11 +122,13 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const target of loaded) checkPrograms(target);
   const grades: TargetGrade[] = [];
   let code: number = GRADE_EXIT.fullMarks;
+  const isolation = detectIsolation(options.direct);
+  if (isolation.kind === 'direct') process.stderr.write(`grade: ${isolation.why}\n`);
   for (const target of loaded) {
     const note = (line: string): void => {
       if (options.verbose || line.includes('TIME_WAIT')) process.stderr.write(`grade: ${target.name}: ${line}\n`);
     };
-    const grade = await gradeTarget(target, { onNote: note, rubric: options.rubric, ...(options.only ? { only: options.only } : {}) });
+    const grade = await gradeTarget(target, { onNote: note, rubric: options.rubric, direct: options.direct, ...(options.only ? { only: options.only } : {}) });
     grades.push(grade);
     process.stdout.write(`${rubricText(grade)}\n\n`);
     if (grade.harnessProblems.length > 0) code = GRADE_EXIT.harness;
@@ -141,7 +149,16 @@ async function main(argv: readonly string[]): Promise<number> {
   return code;
 }
 
-main(process.argv.slice(2)).then(
+process.env[ENTRY_ENV] ??= fileURLToPath(import.meta.url); // workers run this same file (dist/ or the bundle)
+const argv = process.argv.slice(2);
+// Workers lead their own process groups, so the terminal's Ctrl-C reaches only this process: pass it on.
+const worker = argv[0] === WORKER_FLAG;
+for (const signal of worker ? [] : (['SIGINT', 'SIGTERM'] as const)) {
+  process.once(signal, () => void stopWorkers().then(() => process.exit(130)));
+}
+const run = worker ? serveOneJob().then(() => GRADE_EXIT.fullMarks) : main(argv);
+
+run.then(
   (code) => {
     process.exitCode = code;
   },

@@ -35,6 +35,12 @@ export interface LaunchOptions {
    * {@link Child.waitForLine} must be awaited before it scrolls out.
    */
   readonly outputLimit?: number;
+  /**
+   * Start it as the leader of its own process group, and signal the whole
+   * group: everything it starts (a grading worker's programs, a program that
+   * forks) goes with it, even when it is killed without a chance to clean up.
+   */
+  readonly group?: boolean;
 }
 
 /** What to match in a line: the whole line exactly, a substring, or a pattern. */
@@ -72,6 +78,7 @@ export class Child implements Resource {
   readonly #output: Record<StreamName, string> = { stdout: '', stderr: '' };
   readonly #bytes: Record<StreamName, number> = { stdout: 0, stderr: 0 };
   readonly #limit: number | undefined;
+  readonly #group: boolean;
   #exit: ExitStatus | undefined;
   readonly #closed: Promise<ExitStatus>;
 
@@ -83,6 +90,7 @@ export class Child implements Resource {
   constructor(scene: Scene, options: LaunchOptions) {
     this.label = options.label;
     this.#limit = options.outputLimit;
+    this.#group = options.group === true;
     this.#scene = scene;
     const [command, ...args] = options.argv;
     if (command === undefined) throw new Error(`${options.label}: empty argv`);
@@ -90,6 +98,7 @@ export class Child implements Resource {
       cwd: options.cwd,
       env: childEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: this.#group,
     });
     this.#updates.setMaxListeners(0);
     for (const name of ['stdout', 'stderr'] as const) {
@@ -202,19 +211,39 @@ export class Child implements Resource {
     this.#child.stdin?.end();
   }
 
-  /** Sends a signal if the process still runs. */
+  /** Sends a signal if the process still runs (to its whole group, if it leads one). */
   signal(signal: NodeJS.Signals): void {
-    if (this.#exit === undefined) this.#child.kill(signal);
+    if (this.#exit === undefined) this.#kill(signal);
   }
 
-  /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits until it is gone. */
+  /** Signals the process, or its group; a group already gone is not an error. */
+  #kill(signal: NodeJS.Signals): void {
+    const pid = this.#child.pid;
+    if (!this.#group || pid === undefined) {
+      this.#child.kill(signal);
+      return;
+    }
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: every member has exited
+    }
+  }
+
+  /**
+   * Stops the process (SIGTERM, then SIGKILL after a grace period) and waits
+   * until it is gone; a group leader's group gets SIGKILL once it is, so no
+   * member outlives it.
+   */
   async dispose(): Promise<void> {
-    if (this.#exit !== undefined) return;
-    this.#child.kill('SIGCONT'); // a stopped process would hold SIGTERM until continued
-    this.#child.kill('SIGTERM');
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), STOP_GRACE_MS); // guard: SIGTERM ignored
-    await this.#closed;
-    clearTimeout(timer);
+    if (this.#exit === undefined) {
+      this.#kill('SIGCONT'); // a stopped process would hold SIGTERM until continued
+      this.#kill('SIGTERM');
+      const timer = setTimeout(() => this.#kill('SIGKILL'), STOP_GRACE_MS); // guard: SIGTERM ignored
+      await this.#closed;
+      clearTimeout(timer);
+    }
+    if (this.#group) this.#kill('SIGKILL');
   }
 
   /**

@@ -1,0 +1,86 @@
+/**
+ * Scenarios in a worker process inside a fresh network namespace
+ * (harness/isolation.ts). The parent writes one {@link ScenarioJob} as a JSON
+ * line on the worker's stdin; the worker (`node dist/grader/cli.js --worker`,
+ * or the Gradescope bundle with `--worker`) runs it with grader/scenario-job.ts
+ * and prints the {@link JobResult} as one JSON line. The worker leads its own
+ * process group, so the target's programs go with it whatever happens; its
+ * namespace goes when its last process does.
+ */
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import type { Isolation } from '../harness/isolation.js';
+import { launch } from '../harness/process.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { Scene } from '../harness/scene.js';
+import { runJob, scenarioById, SCENARIO_MS, verdictsForAll, type JobResult, type ScenarioJob } from './scenario-job.js';
+
+/** The flag that turns the grader's command line into a worker. */
+export const WORKER_FLAG = '--worker';
+
+/** The environment variable naming the grader's entry file, set by the command line itself (the bundle differs from dist/). */
+export const ENTRY_ENV = 'ACK_GRADER_ENTRY';
+
+/** The scenes of the workers running now, so an interrupted grader can stop them (they lead their own process groups). */
+const running = new Set<Scene>();
+
+/**
+ * Stops every worker still running, with everything it started: for a grader
+ * interrupted by Ctrl-C, whose workers would not get the terminal's SIGINT.
+ *
+ * @example
+ * process.once('SIGINT', () => void stopWorkers().then(() => process.exit(130)));
+ */
+export async function stopWorkers(): Promise<void> {
+  await Promise.all([...running].map((scene) => scene.dispose().catch(() => undefined)));
+}
+
+/** How long past the scenario's own limit a worker may take before it is killed: start-up and clean-up. */
+const WORKER_GRACE_MS = 20_000;
+
+/**
+ * The worker's side: reads one job from stdin, runs it, prints the result.
+ *
+ * @example
+ * if (process.argv[2] === WORKER_FLAG) await serveOneJob();
+ */
+export async function serveOneJob(): Promise<void> {
+  const lines = createInterface({ input: process.stdin });
+  const [line] = await Promise.all([new Promise<string>((resolve) => lines.once('line', resolve))]);
+  lines.close();
+  const result = await runJob(JSON.parse(line) as ScenarioJob);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/**
+ * The parent's side: runs `job` in a worker inside a fresh namespace and
+ * returns its result. A worker that dies or hangs is the grader's problem,
+ * reported as a harness problem on the scenario's items (no points taken).
+ *
+ * @example
+ * const result = await runInWorker(isolation, { scenario: 'x-first', target, dialect });
+ */
+export async function runInWorker(isolation: Extract<Isolation, { kind: 'namespace' }>, job: ScenarioJob): Promise<JobResult> {
+  const scene = new Scene();
+  running.add(scene);
+  const entry = process.env[ENTRY_ENV] ?? join(REPO_ROOT, 'dist', 'grader', 'cli.js');
+  try {
+    const worker = launch(scene, {
+      label: `grading worker (${job.scenario})`,
+      argv: [...isolation.prefix, process.execPath, entry, WORKER_FLAG],
+      cwd: REPO_ROOT,
+      group: true,
+    });
+    worker.write(`${JSON.stringify(job)}\n`);
+    const exit = await worker.waitForExit(SCENARIO_MS + WORKER_GRACE_MS).catch(() => undefined);
+    const last = worker.lines().at(-1);
+    if (exit?.code === 0 && last !== undefined) return JSON.parse(last) as JobResult;
+    const why = exit === undefined ? `it did not finish within ${(SCENARIO_MS + WORKER_GRACE_MS) / 1000} s` : `it exited (${exit.signal ?? `code ${exit.code}`})`;
+    const said = worker.output('stderr').trim().split('\n').at(-1) ?? '';
+    const problem = `the grading worker for ${job.scenario} failed: ${why}${said ? `: ${said}` : ''}`;
+    return { verdicts: verdictsForAll(scenarioById(job.scenario).items, `harness problem: ${problem}`, worker.transcript()), dialect: job.dialect, harnessProblems: [problem], notes: [] };
+  } finally {
+    running.delete(scene);
+    await scene.dispose();
+  }
+}
