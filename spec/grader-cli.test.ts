@@ -95,13 +95,13 @@ test('a folder of targets gives one gradebook row each', async () => {
   const out = tempDir();
   const { code, stdout } = await grade(['fixtures/broken', '--only', 'closing-line', '--out', out]);
   expect(code).toBe(1);
-  expect(stdout).toContain('10 targets: ');
+  expect(stdout).toContain('13 targets: ');
   const rows = readFileSync(join(out, 'gradebook.csv'), 'utf8').trimEnd().split('\n');
   expect(rows[0]).toMatch(/^target,file,executes correctly \(60\),extra credit \(25\),/);
   const scores = rows.slice(1).map((row) => /broken\/([\w-]+)\/target\.json,(\d+),/.exec(row)?.slice(1).join(' '));
-  expect(scores).toHaveLength(10);
+  expect(scores).toHaveLength(13);
   expect(scores).toContain('closing-line-misspelled 0');
-  expect(scores.filter((score) => score?.endsWith(' 4'))).toHaveLength(9);
+  expect(scores.filter((score) => score?.endsWith(' 4'))).toHaveLength(12);
   expect(existsSync(join(out, 'results.json'))).toBe(false);
 });
 
