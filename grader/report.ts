@@ -10,14 +10,24 @@ import type { ItemResult, TargetGrade } from './run.js';
 
 const PARTS: readonly Part[] = ['ack', 'chat'];
 
-/** A block of program output, every invisible character shown, every line kept. */
-function quoted(text: string, indent: string): string {
+/** Past this many lines, a block keeps its head and tail and says how many lines it left out. */
+export const QUOTED_LINES_MAX = 2000;
+const HEAD_LINES = 1500;
+const TAIL_LINES = 200;
+
+/**
+ * A block of program output, every invisible character shown; a runaway
+ * block (a loop printing forever) keeps its first and last lines and counts
+ * what it left out, so a report stays readable.
+ */
+function quoted(text: string, indent: string, shown = false): string {
   if (text === '') return `${indent}(nothing)`;
-  return visible(stripAnsi(text))
-    .split('\n')
-    .filter((line, index, lines) => !(index === lines.length - 1 && line === ''))
-    .map((line) => `${indent}| ${line}`)
-    .join('\n');
+  const lines = (shown ? text : visible(stripAnsi(text))).split('\n').filter((line, index, all) => !(index === all.length - 1 && line === ''));
+  const kept =
+    lines.length <= QUOTED_LINES_MAX
+      ? lines
+      : [...lines.slice(0, HEAD_LINES), `… ${(lines.length - HEAD_LINES - TAIL_LINES).toLocaleString('en-US')} more lines left out …`, ...lines.slice(-TAIL_LINES)];
+  return kept.map((line) => `${indent}| ${line}`).join('\n');
 }
 
 /** The evidence of a failed item, as plain text lines under `indent`. */
@@ -29,7 +39,7 @@ export function explain(result: ItemResult, indent = '      '): string {
     parts.push(verdict.expected.map((line) => `${indent}  | ${line}`).join('\n'));
   }
   for (const evidence of verdict.actual ?? []) {
-    parts.push(`${indent}actual, ${evidence.source}:`, quoted(evidence.text, `${indent}  `));
+    parts.push(`${indent}actual, ${evidence.source}:`, quoted(evidence.text, `${indent}  `, evidence.shown === true));
   }
   if (verdict.hint) parts.push(`${indent}hint: ${verdict.hint}`);
   return parts.join('\n');

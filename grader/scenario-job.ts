@@ -62,7 +62,7 @@ export function scenarioById(id: string): Scenario {
 
 /** The same verdict for every item of `items`: how a scenario that could not finish is reported. */
 export function verdictsForAll(items: readonly ItemId[], detail: string, transcript: string, hint?: string): Verdicts {
-  const verdict = fail(detail, { actual: [{ source: 'everything the programs printed', text: transcript }], hint });
+  const verdict = fail(detail, { actual: [{ source: 'everything the programs printed', text: transcript, shown: true }], hint });
   return Object.fromEntries(items.map((id) => [id, verdict]));
 }
 

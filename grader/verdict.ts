@@ -9,6 +9,8 @@ export interface Evidence {
   /** E.g. `server stdout`, `client X stdout`, `received by the grader's client Y`. */
   readonly source: string;
   readonly text: string;
+  /** The text is already shown visibly (a scene's transcript): quote it as it is, do not mark it up again. */
+  readonly shown?: boolean;
 }
 
 /** The outcome of one rubric item. */

@@ -17,7 +17,9 @@ export function visible(text: string): string {
     .replace(/\r/g, '\\r')
     .replace(/\t/g, '\\t')
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    // Characters that show as nothing (zero-width space, joiners, direction marks, BOM) would make equal-looking lines differ.
+    .replace(/[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .replace(/\n/g, '⏎\n');
   return text === '' || text.endsWith('\n') ? shown : `${shown}[no newline at end]`;
 }

@@ -86,3 +86,29 @@ test('the gradebook has a row per target with a column per item, quoting cells t
   expect(header).toBe(`target,file,executes correctly (60),extra credit (25),${ITEMS.map((item) => item.id).join(',')},harness problems`);
   expect(row).toBe(`"sample, ""quoted""",/tmp/sample/target.json,56,25,${ITEMS.map((item) => (item.id === 'closing-line' ? 0 : item.points)).join(',')},`);
 });
+
+describe('evidence stays readable', () => {
+  const withActual = (text: string, shown = false): string =>
+    explain({ ...closingResult(sampleGrade()), verdict: fail('x', { actual: [{ source: 'server stdout', text, ...(shown ? { shown } : {}) }] }) }, '');
+
+  test('a runaway output keeps its first 1,500 and last 200 lines and counts the lines left out', () => {
+    const text = withActual(Array.from({ length: 109_262 }, (_, index) => `loop ${index}`).join('\n'));
+    expect(text).toContain('| loop 1499⏎');
+    expect(text).not.toContain('| loop 1500⏎');
+    expect(text).toContain('| … 107,562 more lines left out …');
+    expect(text).not.toContain('| loop 109061⏎');
+    expect(text).toContain('| loop 109062⏎');
+    expect(text).toContain('| loop 109261[no newline at end]');
+  });
+
+  test('characters that show as nothing are named: a zero-width space, a BOM, a C1 control', () => {
+    expect(withActual('Alice\u200bBob\ufeff\u0085\n')).toContain('| Alice\\u200bBob\\ufeff\\x85⏎');
+  });
+
+  test('a transcript that is already shown is quoted as it is, with no second ⏎ and no second end marker', () => {
+    const text = withActual('stdout:\n  (nothing)\nstderr:\n  | Traceback⏎\n', true);
+    expect(text.split('\n')).toContain('  |   | Traceback⏎');
+    expect(text).not.toContain('⏎⏎');
+    expect(text).not.toContain('(nothing)[no newline at end]');
+  });
+});
