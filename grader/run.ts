@@ -8,7 +8,7 @@
 import { detectIsolation } from '../harness/isolation.js';
 import { declaredDialect, describeDialect } from './dialect.js';
 import { DEFAULT_RUBRIC, PART_POINTS, type Item, type ItemId, type Part, type Rubric } from './rubric.js';
-import { PLAN, runJob } from './scenario-job.js';
+import { PLAN, runJob, type JobResult } from './scenario-job.js';
 import { chatTarget, type Target } from './target.js';
 import { fail, type Verdict } from './verdict.js';
 import { runInWorker } from './worker.js';
@@ -50,6 +50,35 @@ export interface GradeOptions {
 }
 
 /**
+ * Combines two runs of one scenario: an item both runs agree on keeps the
+ * first run's verdict; an item that passed once and failed once is marked
+ * unstable, keeps its points, carries both runs' evidence, and makes the grade
+ * untrustworthy (a harness problem, exit 3), since a verdict must not depend
+ * on which run counted.
+ *
+ * @example
+ * const result = confirm(firstRun, secondRun, ['server-exits']);
+ */
+export function confirm(first: JobResult, second: JobResult, items: readonly ItemId[]): JobResult {
+  const verdicts = { ...first.verdicts };
+  const unstable: string[] = [];
+  for (const id of items) {
+    const [one, two] = [first.verdicts[id], second.verdicts[id]];
+    if (!one || !two || one.passed === two.passed) continue;
+    const failed = one.passed ? two : one;
+    unstable.push(id);
+    verdicts[id] = {
+      passed: true,
+      detail: `unstable: it ${one.passed ? 'passed, then failed' : 'failed, then passed'} when run again (${failed.detail}); not charged, but check it`,
+      actual: [...(one.actual ?? []).map((evidence) => ({ ...evidence, source: `run 1, ${evidence.source}` })), ...(two.actual ?? []).map((evidence) => ({ ...evidence, source: `run 2, ${evidence.source}` }))],
+      ...(failed.expected ? { expected: failed.expected } : {}),
+    };
+  }
+  const problems = unstable.length > 0 ? [`${unstable.join(', ')} gave different verdicts in two runs of the same scenario`] : [];
+  return { ...first, verdicts, harnessProblems: [...first.harnessProblems, ...second.harnessProblems, ...problems], notes: [...first.notes, ...second.notes] };
+}
+
+/**
  * Grades `target` against every rubric item.
  *
  * @example
@@ -76,7 +105,11 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
     const scenarioStarted = performance.now();
     const partTarget = part === 'chat' ? chatTarget(target) : target;
     const job = { scenario: scenario.id, target: partTarget, dialect };
-    const result = isolation.kind === 'namespace' ? await runInWorker(isolation, job) : await runJob(job);
+    const run = (): Promise<JobResult> => (isolation.kind === 'namespace' ? runInWorker(isolation, job) : runJob(job));
+    const first = await run();
+    // A lost item is never charged on one run: the scenario runs again, and an item that flips is reported, not decided.
+    const lostOnce = scenario.items.filter(wanted).some((id) => first.verdicts[id]?.passed === false);
+    const result = lostOnce && first.harnessProblems.length === 0 ? confirm(first, await run(), scenario.items.filter(wanted)) : first;
     const seconds = (performance.now() - scenarioStarted) / 1000;
     dialect = result.dialect;
     harnessProblems.push(...result.harnessProblems);
