@@ -7,6 +7,7 @@
  * (a {@link HarnessError}).
  */
 import getPort from 'get-port';
+import { tryCommand } from '../harness/commands.js';
 import { HarnessError } from '../harness/errors.js';
 import { waitForListener, waitForPortFree } from '../harness/kernel.js';
 import { launch, type Child } from '../harness/process.js';
@@ -15,7 +16,40 @@ import { expandArgv, isPython, type ClientId, type ServerDescription, type Targe
 
 /** The environment a program of `target` gets: PYTHONUNBUFFERED=1 for Python unless the target says otherwise. */
 function programEnv(target: Target, argv: readonly string[]): Record<string, string> {
-  return isPython(argv[0] ?? '') ? { PYTHONUNBUFFERED: '1', ...target.env } : { ...target.env };
+  const terminal: Record<string, string> = useTerminal(target) ? { SHELL: '/bin/sh' } : {};
+  return isPython(argv[0] ?? '') ? { PYTHONUNBUFFERED: '1', ...terminal, ...target.env } : { ...terminal, ...target.env };
+}
+
+let scriptWorks: boolean | undefined;
+
+/**
+ * Whether the target's programs run in a pseudo-terminal: when the target
+ * asks for one (the grader does for every target whose description does not
+ * say `"terminal": false`) and util-linux `script` is here. The specs drive
+ * the reference through plain pipes.
+ */
+function useTerminal(target: Target): boolean {
+  if (target.terminal !== true) return false;
+  scriptWorks ??= tryCommand(['script', '--version']).said.includes('util-linux');
+  return scriptWorks;
+}
+
+/** Quotes one argument for sh. */
+const shellQuote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * The argv that runs `argv` in a pseudo-terminal, so a program prints as it
+ * would for the student (a program that buffers its own output when it is not
+ * on a terminal prints line by line here too). util-linux `script` makes the
+ * terminal; stdout goes through it, stderr stays apart (fd 3, kept open by
+ * the shell), and echo and CR LF are switched off so typed lines and `\r`
+ * stay out of the verdicts.
+ */
+function inTerminal(target: Target, argv: readonly string[]): string[] {
+  if (!useTerminal(target)) return [...argv];
+  const resolved = argv.map((arg, index) => (index === 0 && arg === 'node' ? process.execPath : arg));
+  const inner = `stty -echo -onlcr 2>/dev/null; exec ${resolved.map(shellQuote).join(' ')} 2>&3`;
+  return ['sh', '-c', 'exec 3>&2; exec script -q -E never -e -c "$0" /dev/null', inner];
 }
 
 /** A started server and the port its clients should use. */
@@ -75,9 +109,10 @@ export async function startServer(scene: Scene, target: Target, options: StartSe
     const port = mode === 'zero' ? 0 : mode === 'free' ? await getPort({ host: target.host }) : mode;
     const child = launch(scene, {
       label,
-      argv: expandArgv(target.server.argv, { host: target.host, port: String(port) }),
+      argv: inTerminal(target, expandArgv(target.server.argv, { host: target.host, port: String(port) })),
       cwd: target.cwd,
       env: programEnv(target, target.server.argv),
+      wrapper: useTerminal(target),
       ...(options.outputLimit === undefined ? {} : { outputLimit: options.outputLimit }),
     });
     typeIn(child, target.server.stdin, { host: target.host, port: String(port) });
@@ -117,9 +152,10 @@ export function startClient(
   const values = { host: server.host, port: String(server.port), id: who.id, name: who.name };
   const child = launch(scene, {
     label: who.label ?? `client ${who.id}`,
-    argv: expandArgv(program.argv, values),
+    argv: inTerminal(target, expandArgv(program.argv, values)),
     cwd: target.cwd,
     env: programEnv(target, program.argv),
+    wrapper: useTerminal(target),
   });
   typeIn(child, program.stdin, values);
   return child;

@@ -103,7 +103,8 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
     }
     options.onNote?.(`running ${scenario.id} (${scenario.items.join(', ')})`);
     const scenarioStarted = performance.now();
-    const partTarget = part === 'chat' ? chatTarget(target) : target;
+    // The programs print as the student saw them: on a terminal, unless the description says otherwise.
+    const partTarget = { ...(part === 'chat' ? chatTarget(target) : target), terminal: target.terminal !== false };
     const job = { scenario: scenario.id, target: partTarget, dialect };
     const run = (): Promise<JobResult> => (isolation.kind === 'namespace' ? runInWorker(isolation, job) : runJob(job));
     const first = await run();

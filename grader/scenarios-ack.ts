@@ -339,8 +339,13 @@ const clients: Scenario = {
     for (const [index, peer] of connections.entries()) {
       if (peer && !peer.finished) await peer.send(`${ack}${sent[index]?.lineEnd ?? dialect.lineEnd}`).catch(() => undefined);
     }
-    // The client closes first, as a real one does, so the fixed port is left with no TIME_WAIT on our side;
-    // one that waits for the server's close gets it after the bound.
+    // The client closes first, as a real one does, and our side follows at once, so the fixed port is left
+    // with no TIME_WAIT on our side; one that waits for the server's close gets it after the bound.
+    await Promise.all(
+      connections.map(async (peer) => {
+        if (peer && (await peer.waitUntilClosed(REPLY_MS))) peer.end();
+      }),
+    );
     let exits = await Promise.all(children.map((child) => exitedWithin(child, REPLY_MS)));
     if (exits.some((exited) => !exited)) {
       for (const peer of connections) if (peer && !peer.finished) peer.end();
@@ -397,10 +402,13 @@ const clients: Scenario = {
 
 /** A program waiting at a prompt for input the target does not describe. */
 function promptHint(children: readonly Child[]): string | undefined {
-  // Still running (or killed) with a prompt as the last thing it printed.
-  const waiting = children.find((child) => (child.exit === undefined || child.exit.signal) && /[:?>] ?$/.test(child.output()));
+  // Still running (or killed) with a prompt as the last thing it printed: on stdout, or on stderr where
+  // Python's input() writes it on a terminal.
+  const prompt = (child: Child): string | undefined =>
+    (['stdout', 'stderr'] as const).map((stream) => child.output(stream)).find((text) => /[:?>] ?$/.test(text))?.split('\n').at(-1);
+  const waiting = children.find((child) => (child.exit === undefined || child.exit.signal) && prompt(child) !== undefined);
   if (!waiting) return undefined;
-  return `${waiting.label} seems to be waiting at a prompt (${JSON.stringify(waiting.output().split('\n').at(-1))}); list what to type in the target's "stdin"`;
+  return `${waiting.label} seems to be waiting at a prompt (${JSON.stringify(prompt(waiting))}); list what to type in the target's "stdin"`;
 }
 
 /** The target's own three programs together, X started first: all three show the same order. */

@@ -78,6 +78,11 @@ export interface Target extends Programs {
   readonly lineEnd?: LineEnd;
   /** What the server sends on every connection before anything else. */
   readonly banner?: string;
+  /**
+   * Whether the programs run in a pseudo-terminal (util-linux `script`), as a
+   * student runs them; the grader sets true unless the description says false.
+   */
+  readonly terminal?: boolean;
   /** Present when the target implements the chat. */
   readonly chat?: ChatPrograms;
 }
@@ -104,7 +109,7 @@ const SERVER_PLACEHOLDERS = ['host', 'port'] as const;
 /** What a client's argv and stdin may name: where to connect, and who it is. */
 const CLIENT_PLACEHOLDERS = ['host', 'port', 'id', 'name'] as const;
 /** The fields of a target, as docs/GRADING.md lists them. */
-const TARGET_KEYS = ['name', 'description', 'cwd', 'host', 'env', 'parts', 'names', 'lineEnd', 'banner', 'server', 'client', 'clients', 'chat'] as const;
+const TARGET_KEYS = ['name', 'description', 'cwd', 'host', 'env', 'parts', 'names', 'lineEnd', 'banner', 'terminal', 'server', 'client', 'clients', 'chat'] as const;
 /** The fields of its chat section. */
 const CHAT_KEYS = ['server', 'client', 'clients', 'greets', 'bye'] as const;
 
@@ -207,6 +212,7 @@ export function loadTarget(path: string): Target {
   if (raw.lineEnd !== undefined && raw.lineEnd !== '\n' && raw.lineEnd !== '\r\n' && raw.lineEnd !== '') {
     reader.fail('lineEnd', 'must be "\\n", "\\r\\n" or "" (no line end: one send per message)');
   }
+  if (raw.terminal !== undefined && typeof raw.terminal !== 'boolean') reader.fail('terminal', 'must be true or false');
   for (const key of ['name', 'description', 'cwd', 'host', 'banner'] as const) {
     if (raw[key] !== undefined && typeof raw[key] !== 'string') reader.fail(key, 'must be a string');
   }
@@ -256,6 +262,7 @@ export function loadTarget(path: string): Target {
     ...(names ? { names } : {}),
     ...(raw.lineEnd === undefined ? {} : { lineEnd: raw.lineEnd as LineEnd }),
     ...(typeof raw.banner === 'string' && raw.banner !== '' ? { banner: raw.banner } : {}),
+    ...(raw.terminal === false ? { terminal: false } : {}),
     ...(chat ? { chat } : {}),
   };
 }

@@ -4,7 +4,7 @@
  * stops it when the test ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -41,6 +41,13 @@ export interface LaunchOptions {
    * forks) goes with it, even when it is killed without a chance to clean up.
    */
   readonly group?: boolean;
+  /**
+   * It is a wrapper that runs the real program as its child in a session of
+   * its own (util-linux `script`, for a pseudo-terminal): signals go to that
+   * child's process group first, so the program stops at once and everything
+   * it started with it, and the wrapper ends with it.
+   */
+  readonly wrapper?: boolean;
 }
 
 /** What to match in a line: the whole line exactly, a substring, or a pattern. */
@@ -79,6 +86,7 @@ export class Child implements Resource {
   readonly #bytes: Record<StreamName, number> = { stdout: 0, stderr: 0 };
   readonly #limit: number | undefined;
   readonly #group: boolean;
+  readonly #wrapper: boolean;
   #exit: ExitStatus | undefined;
   readonly #closed: Promise<ExitStatus>;
 
@@ -91,6 +99,7 @@ export class Child implements Resource {
     this.label = options.label;
     this.#limit = options.outputLimit;
     this.#group = options.group === true;
+    this.#wrapper = options.wrapper === true;
     this.#scene = scene;
     const [command, ...args] = options.argv;
     if (command === undefined) throw new Error(`${options.label}: empty argv`);
@@ -219,6 +228,12 @@ export class Child implements Resource {
   /** Signals the process, or its group; a group already gone is not an error. */
   #kill(signal: NodeJS.Signals): void {
     const pid = this.#child.pid;
+    if (this.#wrapper && pid !== undefined) {
+      // The wrapper ends when its program does; signalled itself, `script` would linger 2 s before it did.
+      const children = childPids(pid);
+      for (const child of children) signalGroup(child, signal);
+      if (children.length > 0 && signal !== 'SIGKILL') return;
+    }
     if (!this.#group || pid === undefined) {
       this.#child.kill(signal);
       return;
@@ -278,6 +293,24 @@ export function stackTraceLines(scene: Scene): string[] {
 }
 
 const STACK_FRAME = /^\s+at .*(:\d+:\d+\)?|\(native\))$/;
+
+/** The pids of `pid`'s children, from /proc (none where it cannot be read). */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Signals the process group `leader` leads (a session leader leads one); one already gone is not an error. */
+function signalGroup(leader: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-leader, signal);
+  } catch {
+    // ESRCH: gone already
+  }
+}
 
 /** Describes an exit status as a short phrase, e.g. `code 1` or `signal SIGKILL`. */
 export function formatExit(exit: ExitStatus | undefined): string {

@@ -15,6 +15,7 @@ test.skipIf(!python3Works)('a server whose output never leaves its buffer gets t
   const target: Target = {
     ...base,
     env: { PYTHONUNBUFFERED: '' }, // what a target gets if it turns the grader's default off
+    terminal: false, // and on plain pipes, not the terminal the grader gives by default
     server: { argv: ['python3', '../grader/buffered-server.py', '--port', '{port}'], port: 'free' },
   };
   const grade = await gradeTarget(target, { only: ['server-prints'] });
@@ -27,7 +28,16 @@ test.skipIf(!python3Works)('a server whose output never leaves its buffer gets t
   ]);
 });
 
-test.skipIf(!python3Works)('a client left waiting at its prompt gets the hint to describe its stdin', async () => {
+test.skipIf(!python3Works)('the same server on the terminal the grader gives by default prints as the student saw it, and keeps the item', async () => {
+  const base = python();
+  const target: Target = { ...base, env: { PYTHONUNBUFFERED: '' }, server: { argv: ['python3', '../grader/buffered-server.py', '--port', '{port}'], port: 'free' } };
+  const grade = await gradeTarget(target, { only: ['server-prints'] });
+  expect(grade.items.map((item) => [item.id, item.verdict.passed, item.verdict.detail])).toEqual([
+    ['server-prints', true, 'the server printed both greetings, then the acknowledgment it sent'],
+  ]);
+});
+
+test.skipIf(!python3Works)('a client left waiting at its prompt gets the hint to describe its stdin', { timeout: 90_000 }, async () => {
   const base = python();
   const unanswered = { argv: base.clients.X.argv }; // no "stdin": nobody types the name
   const grade = await gradeTarget({ ...base, clients: { X: unanswered, Y: unanswered } }, { only: ['client-prints'] });

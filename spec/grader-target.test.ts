@@ -73,7 +73,7 @@ test.for<[string, string, unknown]>([
   ['an unknown part', 'parts must list "ack" and/or "chat"', { server: SERVER, client: CLIENT, parts: ['ack', 'video'] }],
   ['the chat claimed but not described', 'parts claims "chat" but there is no "chat" section saying how to start it', { server: SERVER, client: CLIENT, parts: ['ack', 'chat'] }],
   ['greets not a boolean', 'chat.greets must be true or false', { server: SERVER, client: CLIENT, chat: { greets: 'yes' } }],
-  ['an unknown key', 'prot is not a field of a target (the fields are name, description, cwd, host, env, parts, names, lineEnd, banner, server, client, clients, chat)', { prot: 12000, server: SERVER, client: CLIENT }],
+  ['an unknown key', 'prot is not a field of a target (the fields are name, description, cwd, host, env, parts, names, lineEnd, banner, terminal, server, client, clients, chat)', { prot: 12000, server: SERVER, client: CLIENT }],
   ['an unknown server key', 'server.prot is not a field of server (the fields are argv, stdin, port, ready)', { server: { ...SERVER, prot: 12000 }, client: CLIENT }],
   ['an unknown client key', 'client.args is not a field of client (the fields are argv, stdin)', { server: SERVER, client: { ...CLIENT, args: [] } }],
   ['an unknown chat key', 'chat.greet is not a field of chat (the fields are server, client, clients, greets, bye)', { server: SERVER, client: CLIENT, chat: { greet: false } }],
