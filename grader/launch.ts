@@ -84,7 +84,7 @@ async function waitUntilReady(child: Child, server: ServerDescription, port: num
     }
     return shown;
   }
-  const listening = await Promise.race([waitForListener(port, READY_MS), child.waitForExit(READY_MS + 1000).then(() => false)]);
+  const listening = await waitForListener(port, READY_MS, () => child.exit !== undefined);
   if (!listening) {
     const why = child.exit
       ? `exited (${child.exit.signal ?? `code ${child.exit.code}`}) before listening on port ${port}`
@@ -136,9 +136,29 @@ export async function startServer(scene: Scene, target: Target, options: StartSe
   throw new HarnessError(`no free port after ${PORT_TRIES} tries; the machine is short of ports`);
 }
 
-/** Types `lines` (placeholders expanded) on a program's standard input. */
+/** Output that ends in a prompt: `Name: `, `Your id? `, `> ` (on stdout, or stderr where Python's input() puts it on a terminal). */
+const PROMPT = /[:?>] ?$/;
+/** How long to wait for a prompt before typing anyway: some programs read without asking. */
+const PROMPT_MS = 2000;
+
+/**
+ * Types `lines` (placeholders expanded) on a program's standard input, each
+ * after the program shows a new prompt, as a person would; a program that
+ * reads without a prompt gets the line after {@link PROMPT_MS}. Runs in the
+ * background; a program that exits ends it.
+ */
 function typeIn(child: Child, lines: readonly string[] | undefined, values: Readonly<Record<string, string>>): void {
-  for (const line of expandArgv(lines ?? [], values)) child.write(`${line}\n`);
+  const expanded = expandArgv(lines ?? [], values);
+  if (expanded.length === 0) return;
+  void (async () => {
+    let shown = -1; // how much output there was when the last line was typed
+    for (const line of expanded) {
+      await child.waitForOutput((stdout, stderr) => stdout.length + stderr.length > shown && (PROMPT.test(stdout) || PROMPT.test(stderr)), PROMPT_MS);
+      if (child.exit !== undefined) return;
+      shown = child.output('stdout').length + child.output('stderr').length;
+      child.write(`${line}\n`);
+    }
+  })();
 }
 
 /** Starts one of the target's clients against `host:port`, typing its `stdin` lines. */

@@ -16,7 +16,7 @@ import { startClient, startServer, type RunningServer } from './launch.js';
 import { consoleLines, containsWhole } from './matching.js';
 import type { ItemId } from './rubric.js';
 import type { Scenario, ScenarioContext, Verdicts } from './scenario.js';
-import type { ClientId, Names } from './target.js';
+import { expandArgv, type ClientId, type Names } from './target.js';
 import { fail, pass } from './verdict.js';
 
 const READ_MS = 2000;
@@ -54,11 +54,17 @@ function gets(peer: Peer, wanted: string, timeoutMs = RELAY_MS): Promise<boolean
   return peer.waitForText(() => got(peer, wanted), timeoutMs).then(() => got(peer, wanted));
 }
 
-/** Connects a grader client to the chat and, if the chat starts with greetings, greets. */
+/**
+ * Connects a grader client to the chat and, if the chat starts with
+ * greetings, greets; then sends the description's `join` lines (a name
+ * handshake), each once the server has read the one before.
+ */
 async function join(context: ScenarioContext, server: RunningServer, id: ClientId): Promise<Peer> {
   const peer = await connectPeer(context.scene, server, `client ${id}`, { allowHalfOpen: true });
-  if (greets(context)) {
-    await peer.send(`${greeting(id, context.dialect.names)}${context.dialect.lineEnd}`);
+  const { names, lineEnd } = context.dialect;
+  const handshake = [...(greets(context) ? [greeting(id, names)] : []), ...expandArgv(context.target.chat?.join ?? [], { id, name: names[id] })];
+  for (const line of handshake) {
+    await peer.send(`${line}${lineEnd}`);
     await waitForServerToRead(server.port, peer.localPort, READ_MS);
   }
   return peer;
@@ -95,7 +101,11 @@ const relay: Scenario = {
     const server = await startServer(context.scene, context.target, context.serverOptions);
     const x = await join(context, server, 'X');
     const y = await join(context, server, 'Y');
-    if (greets(context)) {
+    const opens = context.target.chat?.opens;
+    if (opens !== undefined) {
+      // The server says when the chat is open; lines sent before that may be lost, as they would be for a person.
+      await Promise.all([x, y].map((peer) => peer.waitForText((text) => text.includes(opens), RELAY_MS)));
+    } else if (greets(context)) {
       // The chat opens with the acknowledgment; lines sent before it may be read as part of the greeting.
       await Promise.all([x, y].map((peer) => peer.waitForText((text) => orderIn(text, dialect.names) !== undefined, RELAY_MS)));
     }

@@ -55,6 +55,10 @@ export interface ChatPrograms extends Programs {
   readonly greets: boolean;
   /** The word that ends this submission's chat, when it is not the assignment's `Bye`. */
   readonly bye?: string;
+  /** Lines a chat client sends as soon as it connects (placeholders `{id}`, `{name}`): a name handshake. */
+  readonly join?: readonly string[];
+  /** Text the chat server sends each client when the chat opens; the grader's clients wait for it before chatting. */
+  readonly opens?: string;
 }
 
 /** The names each client sends, by id. */
@@ -111,7 +115,7 @@ const CLIENT_PLACEHOLDERS = ['host', 'port', 'id', 'name'] as const;
 /** The fields of a target, as docs/GRADING.md lists them. */
 const TARGET_KEYS = ['name', 'description', 'cwd', 'host', 'env', 'parts', 'names', 'lineEnd', 'banner', 'terminal', 'server', 'client', 'clients', 'chat'] as const;
 /** The fields of its chat section. */
-const CHAT_KEYS = ['server', 'client', 'clients', 'greets', 'bye'] as const;
+const CHAT_KEYS = ['server', 'client', 'clients', 'greets', 'bye', 'join', 'opens'] as const;
 
 /** Reads and checks a description; every mistake is a one-line DescriptionError naming the field. */
 class DescriptionReader {
@@ -237,11 +241,18 @@ export function loadTarget(path: string): Target {
     if (raw.chat.greets !== undefined && typeof raw.chat.greets !== 'boolean') reader.fail('chat.greets', 'must be true or false');
     const bye = raw.chat.bye;
     if (bye !== undefined && (typeof bye !== 'string' || bye.trim() === '' || /[\r\n]/.test(bye))) reader.fail('chat.bye', 'must be a word on one line, e.g. "quit"');
+    const join = raw.chat.join;
+    if (join !== undefined && !isStrings(join)) reader.fail('chat.join', 'must be an array of strings, e.g. ["{name}"]');
+    if (join !== undefined) reader.placeholders(join, 'chat.join', ['id', 'name']);
+    const opens = raw.chat.opens;
+    if (opens !== undefined && (typeof opens !== 'string' || opens === '')) reader.fail('chat.opens', 'must be the text the chat server sends when the chat opens');
     chat = {
       server: chatServer,
       clients: reader.clients(raw.chat, 'chat.', clients),
       greets: raw.chat.greets !== false,
       ...(bye === undefined ? {} : { bye: bye as string }),
+      ...(join === undefined ? {} : { join: join as string[] }),
+      ...(opens === undefined ? {} : { opens: opens as string }),
     };
   }
   const claimed = raw.parts ?? (chat ? ['ack', 'chat'] : ['ack']);

@@ -80,18 +80,19 @@ const POLL_MS = 5;
  * Polls `check` every few milliseconds until it is true (resolves true) or
  * `timeoutMs` passes (resolves false). Only for kernel state, which has no event.
  */
-export async function pollKernel(check: (sockets: KernelSocket[]) => boolean, timeoutMs: number): Promise<boolean> {
+export async function pollKernel(check: (sockets: KernelSocket[]) => boolean, timeoutMs: number, giveUp: () => boolean = () => false): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (check(kernelSockets())) return true;
-    if (Date.now() >= deadline) return false;
+    // A poll nobody waits for any more must not keep the process alive until its deadline.
+    if (Date.now() >= deadline || giveUp()) return false;
     await delay(POLL_MS); // poll: no event exists for another process's socket state
   }
 }
 
-/** Resolves true once something listens on `port`, false after the bound. */
-export function waitForListener(port: number, timeoutMs: number): Promise<boolean> {
-  return pollKernel((sockets) => sockets.some((s) => s.localPort === port && s.state === TCP_STATE.LISTEN), timeoutMs);
+/** Resolves true once something listens on `port`; false after the bound, or as soon as `giveUp()` holds. */
+export function waitForListener(port: number, timeoutMs: number, giveUp?: () => boolean): Promise<boolean> {
+  return pollKernel((sockets) => sockets.some((s) => s.localPort === port && s.state === TCP_STATE.LISTEN), timeoutMs, giveUp);
 }
 
 /**

@@ -196,6 +196,27 @@ export class Child implements Resource {
     throw error;
   }
 
+  /**
+   * Waits until `done(stdout, stderr)` holds or the process has exited;
+   * true if it holds, false after the bound (no error: a caller that can go
+   * on either way, such as typing at a prompt that may never show).
+   */
+  async waitForOutput(done: (stdout: string, stderr: string) => boolean, timeoutMs: number): Promise<boolean> {
+    const holds = (): boolean => done(this.#output.stdout, this.#output.stderr);
+    try {
+      await waitUntil({
+        emitter: this.#updates,
+        done: () => holds() || this.#exit !== undefined,
+        what: `${this.label}'s output`,
+        context: () => '',
+        timeoutMs,
+      });
+    } catch {
+      return false;
+    }
+    return holds();
+  }
+
   /** Waits for the process to exit and returns how it ended. */
   async waitForExit(timeoutMs?: number): Promise<ExitStatus> {
     const error = new Error('waitForExit');

@@ -16,6 +16,9 @@ function describeTarget(description: unknown): string {
   return file;
 }
 
+/** Asks twice, saying each time whether the answer was already waiting before the prompt. */
+const PROMPTING = `import select, sys\ndef ask(prompt):\n    ahead = bool(select.select([sys.stdin], [], [], 0)[0])\n    sys.stdout.write(prompt); sys.stdout.flush()\n    answer = sys.stdin.readline().strip()\n    print("%s (%s)" % (answer, "typed ahead" if ahead else "typed after the prompt"))\nask("Name: ")\nask("Id? ")`;
+
 const SERVER = { argv: ['python3', 'server.py', '{port}'], port: 12000 };
 const CLIENT = { argv: ['python3', 'client.py', '{id}'] };
 
@@ -76,12 +79,15 @@ test.for<[string, string, unknown]>([
   ['an unknown key', 'prot is not a field of a target (the fields are name, description, cwd, host, env, parts, names, lineEnd, banner, terminal, server, client, clients, chat)', { prot: 12000, server: SERVER, client: CLIENT }],
   ['an unknown server key', 'server.prot is not a field of server (the fields are argv, stdin, port, ready)', { server: { ...SERVER, prot: 12000 }, client: CLIENT }],
   ['an unknown client key', 'client.args is not a field of client (the fields are argv, stdin)', { server: SERVER, client: { ...CLIENT, args: [] } }],
-  ['an unknown chat key', 'chat.greet is not a field of chat (the fields are server, client, clients, greets, bye)', { server: SERVER, client: CLIENT, chat: { greet: false } }],
+  ['an unknown chat key', 'chat.greet is not a field of chat (the fields are server, client, clients, greets, bye, join, opens)', { server: SERVER, client: CLIENT, chat: { greet: false } }],
   ['a third client', 'clients.Z is not a field of clients (the fields are X, Y)', { server: SERVER, clients: { X: CLIENT, Y: CLIENT, Z: CLIENT } }],
   ['a misspelt placeholder', 'server.argv has the placeholder {prot}, which is not one of {host} {port}', { server: { argv: ['python3', 'server.py', '{prot}'] }, client: CLIENT }],
   ['a client placeholder in the server', 'server.stdin has the placeholder {name}, which is not one of {host} {port}', { server: { ...SERVER, stdin: ['{name}'] }, client: CLIENT }],
   ['an unknown client placeholder', 'chat.client.argv has the placeholder {ID}, which is not one of {host} {port} {id} {name}', { server: SERVER, client: CLIENT, chat: { client: { argv: ['c', '{ID}'] } } }],
   ['a name that is not a string', 'name must be a string', { name: 7, server: SERVER, client: CLIENT }],
+  ['a chat join that is not a list', 'chat.join must be an array of strings, e.g. ["{name}"]', { server: SERVER, client: CLIENT, chat: { join: '{name}' } }],
+  ['a chat join with a server placeholder', 'chat.join has the placeholder {port}, which is not one of {id} {name}', { server: SERVER, client: CLIENT, chat: { join: ['{port}'] } }],
+  ['an empty chat opening line', 'chat.opens must be the text the chat server sends when the chat opens', { server: SERVER, client: CLIENT, chat: { opens: '' } }],
 ])('a description with %s is refused in one line: %s', ([, message, description]) => {
   const file = describeTarget(description);
   let error: unknown;
@@ -110,6 +116,13 @@ test('a Python program gets PYTHONUNBUFFERED=1 and its stdin lines, placeholders
   const client = startClient(useScene(), target, { host: '127.0.0.1', port: 1 }, { id: 'Y', name: 'Bob' });
   expect(await client.waitForExit()).toEqual({ code: 0, signal: null });
   expect(client.output()).toBe('1 Bob id Y\n');
+});
+
+test('each stdin line is typed once the program shows its prompt, not ahead of it', async () => {
+  const target = loadTarget(describeTarget({ server: SERVER, client: { argv: ['python3', '-c', PROMPTING], stdin: ['{name}', '{id}'] } }));
+  const client = startClient(useScene(), target, { host: '127.0.0.1', port: 1 }, { id: 'X', name: 'Alice' });
+  expect(await client.waitForExit()).toEqual({ code: 0, signal: null });
+  expect(client.output()).toBe('Name: Alice (typed after the prompt)\nId? X (typed after the prompt)\n');
 });
 
 /** The one-line error checkPrograms throws for `description` (with the files in `files` created beside it). */
