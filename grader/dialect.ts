@@ -9,8 +9,26 @@
  */
 import type { ClientId, Names, Target } from './target.js';
 
-/** What ends a greeting or a chat line on the wire: a newline, CR LF, or nothing (one send() per message). */
-export type LineEnd = '\n' | '\r\n' | '';
+/**
+ * How a greeting or a chat line is framed on the wire: ended by a newline or
+ * CR LF, not ended at all (one send() per message), or preceded by its length
+ * in 4 bytes, big-endian (Python's `struct.pack('!I', len(data))`).
+ */
+export type LineEnd = '\n' | '\r\n' | '' | 'length';
+
+/**
+ * `text` framed as the dialect says, ready to send.
+ *
+ * @example
+ * frame('length', 'Client X: Alice'); // <00 00 00 0f> + 'Client X: Alice'
+ */
+export function frame(lineEnd: LineEnd, text: string): Buffer {
+  const body = Buffer.from(text, 'utf8');
+  if (lineEnd !== 'length') return Buffer.concat([body, Buffer.from(lineEnd)]);
+  const size = Buffer.alloc(4);
+  size.writeUInt32BE(body.length);
+  return Buffer.concat([size, body]);
+}
 
 /** Where a part of the dialect came from. */
 export type DialectSource = 'declared' | 'learned' | 'default';
@@ -61,6 +79,8 @@ export interface SentGreeting {
 }
 
 const GREETING = /^Client ([XY]): (.*?)(\r\n|\n|$)/s;
+/** A first message preceded by its length in 4 bytes (small enough that the first two are zero). */
+const LENGTH_PREFIXED = /^\0\0([\0-\x7f])([\0-\x7f])(Client [XY]: )/s;
 
 /**
  * Reads the first message a client sent: `Client X: Sam` and what ended it.
@@ -70,6 +90,14 @@ const GREETING = /^Client ([XY]): (.*?)(\r\n|\n|$)/s;
  * firstGreeting('Client X: Sam'); // { id: 'X', name: 'Sam', lineEnd: '', text: 'Client X: Sam' }
  */
 export function firstGreeting(received: string): SentGreeting | undefined {
+  const prefixed = LENGTH_PREFIXED.exec(received);
+  if (prefixed) {
+    const size = (prefixed[1]!.charCodeAt(0) << 8) | prefixed[2]!.charCodeAt(0);
+    const text = received.slice(4, 4 + size);
+    if (Buffer.byteLength(text) !== size) return undefined; // not all of it yet
+    const inner = firstGreeting(text);
+    return inner === undefined || inner.lineEnd !== '' ? undefined : { ...inner, lineEnd: 'length' };
+  }
   const match = GREETING.exec(received);
   if (!match) return undefined;
   const [, id, name = '', end = ''] = match;
@@ -98,6 +126,7 @@ export function learnFromClients(dialect: Dialect, sent: Readonly<Record<ClientI
 
 /** How a line end is shown in reports. */
 function showLineEnd(lineEnd: LineEnd): string {
+  if (lineEnd === 'length') return 'none, a 4-byte length before each message';
   return lineEnd === '' ? 'none (one send per message)' : lineEnd === '\n' ? '\\n' : '\\r\\n';
 }
 

@@ -15,7 +15,7 @@ import { HarnessError } from '../harness/errors.js';
 import { waitForServerToRead } from '../harness/kernel.js';
 import { connectPeer, startFakeServer, type FakeServer, type Peer } from '../harness/peer.js';
 import { stackTraceLines, type Child } from '../harness/process.js';
-import { firstGreeting, learnFromClients, withoutBanner, type Dialect, type SentGreeting } from './dialect.js';
+import { firstGreeting, frame, learnFromClients, withoutBanner, type Dialect, type SentGreeting } from './dialect.js';
 import {
   ackFor,
   ackIn,
@@ -52,7 +52,7 @@ function replyOf(peer: Peer, dialect: Dialect): string {
 
 /** Sends `id`'s greeting in the target's dialect and waits (bounded) until the server has read it. */
 async function greet(context: ScenarioContext, server: RunningServer, peer: Peer, id: ClientId): Promise<void> {
-  await peer.send(`${greeting(id, context.dialect.names)}${context.dialect.lineEnd}`);
+  await peer.send(frame(context.dialect.lineEnd, greeting(id, context.dialect.names)));
   await waitForServerToRead(server.port, peer.localPort, READ_MS);
 }
 
@@ -247,11 +247,12 @@ const fragmented: Scenario = {
     const { dialect } = context;
     const server = await startServer(context.scene, context.target, context.serverOptions);
     const x = await graderClient(context, server, 'X');
-    const whole = `${greeting('X', dialect.names)}${dialect.lineEnd}`;
-    const cut = greeting('X', dialect.names).length - Math.min(3, dialect.names.X.length - 1);
-    await x.send(whole.slice(0, cut));
+    const whole = frame(dialect.lineEnd, greeting('X', dialect.names));
+    const end = dialect.lineEnd === 'length' ? 0 : dialect.lineEnd.length;
+    const cut = whole.length - end - Math.min(3, dialect.names.X.length - 1); // inside the name
+    await x.send(whole.subarray(0, cut));
     await waitForServerToRead(server.port, x.localPort, READ_MS);
-    await x.send(whole.slice(cut));
+    await x.send(whole.subarray(cut));
     await waitForServerToRead(server.port, x.localPort, READ_MS);
     const y = await graderClient(context, server, 'Y');
     await greet(context, server, y, 'Y');
@@ -259,11 +260,11 @@ const fragmented: Scenario = {
     const got = [x, y].some((peer) => orderIn(replyOf(peer, dialect), dialect.names) !== undefined);
     return {
       fragmented: got
-        ? pass(`X's greeting came as ${JSON.stringify(whole.slice(0, cut))} then ${JSON.stringify(whole.slice(cut))}, and the reply has both whole names`)
-        : fail(`X's greeting came in two pieces (${JSON.stringify(whole.slice(0, cut))}, then the rest) and no reply with both whole names came back`, {
+        ? pass(`X's greeting came as ${JSON.stringify(whole.subarray(0, cut).toString())} then ${JSON.stringify(whole.subarray(cut).toString())}, and the reply has both whole names`)
+        : fail(`X's greeting came in two pieces (${JSON.stringify(whole.subarray(0, cut).toString())}, then the rest) and no reply with both whole names came back`, {
             expected: [`a reply naming ${dialect.names.X} and ${dialect.names.Y}, whole`],
             actual: [x, y].map(received),
-            hint: `one recv() can return part of a message; keep reading into a buffer until ${dialect.lineEnd === '' ? 'the message is complete' : 'the newline'}`,
+            hint: `one recv() can return part of a message; keep reading into a buffer until ${dialect.lineEnd === '' ? 'the message is complete' : dialect.lineEnd === 'length' ? 'you have as many bytes as the length said' : 'the newline'}`,
           }),
     };
   },
@@ -337,7 +338,7 @@ const clients: Scenario = {
     const ackNames = { X: byId.X?.name ?? names.X, Y: byId.Y?.name ?? names.Y };
     const ack = ackFor('X', ackNames);
     for (const [index, peer] of connections.entries()) {
-      if (peer && !peer.finished) await peer.send(`${ack}${sent[index]?.lineEnd ?? dialect.lineEnd}`).catch(() => undefined);
+      if (peer && !peer.finished) await peer.send(frame(sent[index]?.lineEnd ?? dialect.lineEnd, ack)).catch(() => undefined);
     }
     // The client closes first, as a real one does, and our side follows at once, so the fixed port is left
     // with no TIME_WAIT on our side; one that waits for the server's close gets it after the bound.

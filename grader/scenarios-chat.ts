@@ -11,6 +11,7 @@
  */
 import { connectionsTo, pollKernel, waitForServerToRead } from '../harness/kernel.js';
 import { connectPeer, type Peer } from '../harness/peer.js';
+import { frame } from './dialect.js';
 import { greeting, orderIn, printed, printedWithin, received } from './evidence.js';
 import { startClient, startServer, type RunningServer } from './launch.js';
 import { consoleLines, containsWhole } from './matching.js';
@@ -64,7 +65,7 @@ async function join(context: ScenarioContext, server: RunningServer, id: ClientI
   const { names, lineEnd } = context.dialect;
   const handshake = [...(greets(context) ? [greeting(id, names)] : []), ...expandArgv(context.target.chat?.join ?? [], { id, name: names[id] })];
   for (const line of handshake) {
-    await peer.send(`${line}${lineEnd}`);
+    await peer.send(frame(lineEnd, line));
     await waitForServerToRead(server.port, peer.localPort, READ_MS);
   }
   return peer;
@@ -81,7 +82,7 @@ async function join(context: ScenarioContext, server: RunningServer, id: ClientI
 async function sendNumbered(context: ScenarioContext, from: Peer, to: Peer, id: ClientId): Promise<number[]> {
   let missedLast = false;
   for (let n = 1; n <= CHAT_LINES; n += 1) {
-    const sent = await from.send(`${numbered(id, n)}${context.dialect.lineEnd}`).then(
+    const sent = await from.send(frame(context.dialect.lineEnd, numbered(id, n))).then(
       () => true,
       () => false,
     );
@@ -127,7 +128,7 @@ const relay: Scenario = {
     await relayed(x, y, 'X', 'chat-x-to-y');
     await relayed(y, x, 'Y', 'chat-y-to-x');
 
-    await x.send(`Bye${dialect.lineEnd}`).catch(() => undefined);
+    await x.send(frame(dialect.lineEnd, 'Bye')).catch(() => undefined);
     verdicts['chat-bye-relayed'] = (await gets(y, 'Bye'))
       ? pass('Y received the Bye that X sent')
       : fail(`X sent "Bye" and Y did not receive it within ${RELAY_MS / 1000} s`, { expected: ['Bye'], actual: [received(y)] });
@@ -141,7 +142,7 @@ const relay: Scenario = {
             actual: [printed(server.child), printed(server.child, 'stderr')],
             hint: ownWord ? `this chat ends on "${dialect.bye}"; the assignment ends it on Bye` : undefined,
           });
-    if (open.length > 0 && ownWord) await x.send(`${dialect.bye}${dialect.lineEnd}`).catch(() => undefined); // end it the submission's way
+    if (open.length > 0 && ownWord) await x.send(frame(dialect.lineEnd, dialect.bye)).catch(() => undefined); // end it the submission's way
 
     const echoed = [
       messages(x).some((line) => line.includes(' says line ') && line.includes('X says')) ? 'X got its own lines back' : '',

@@ -213,8 +213,8 @@ export function loadTarget(path: string): Target {
   const reader: DescriptionReader = new DescriptionReader(file);
   if (!isObject(raw)) reader.fail('the file', 'must hold a JSON object');
   reader.keys(raw, '', TARGET_KEYS);
-  if (raw.lineEnd !== undefined && raw.lineEnd !== '\n' && raw.lineEnd !== '\r\n' && raw.lineEnd !== '') {
-    reader.fail('lineEnd', 'must be "\\n", "\\r\\n" or "" (no line end: one send per message)');
+  if (raw.lineEnd !== undefined && raw.lineEnd !== '\n' && raw.lineEnd !== '\r\n' && raw.lineEnd !== '' && raw.lineEnd !== 'length') {
+    reader.fail('lineEnd', 'must be "\\n", "\\r\\n", "" (no line end: one send per message) or "length" (a 4-byte length first)');
   }
   if (raw.terminal !== undefined && typeof raw.terminal !== 'boolean') reader.fail('terminal', 'must be true or false');
   for (const key of ['name', 'description', 'cwd', 'host', 'banner'] as const) {

@@ -1,7 +1,7 @@
 // The grader's dialect (grader/dialect.ts), its wording-free order reader (orderIn) and
 // instructors' rubric files (rubricFromJson): pure functions, no processes.
 import { expect, test } from 'vitest';
-import { declaredDialect, describeDialect, firstGreeting, learnFromClients, withoutBanner, type Dialect } from '../grader/dialect.js';
+import { declaredDialect, describeDialect, firstGreeting, frame, learnFromClients, withoutBanner, type Dialect } from '../grader/dialect.js';
 import { orderIn } from '../grader/evidence.js';
 import { DEFAULT_RUBRIC, rubricFromJson, RubricError } from '../grader/rubric.js';
 import { referenceTarget } from '../grader/target.js';
@@ -13,12 +13,23 @@ test.each([
   ['Client Y: Bob\r\n', { id: 'Y', name: 'Bob', lineEnd: '\r\n', text: 'Client Y: Bob' }],
   ['Client X: Sam', { id: 'X', name: 'Sam', lineEnd: '', text: 'Client X: Sam' }],
   ['Client X: Ann Lee\nhello\n', { id: 'X', name: 'Ann Lee', lineEnd: '\n', text: 'Client X: Ann Lee' }],
+  ['\0\0\0\x0fClient X: Alice', { id: 'X', name: 'Alice', lineEnd: 'length', text: 'Client X: Alice' }],
 ])('the first message %j is read as a greeting', (sent, greeting) => {
   expect(firstGreeting(sent)).toEqual(greeting);
 });
 
-test.each(['Hello X: Alice\n', 'Client Z: Alice\n', 'Client X: \n', 'client X: Alice\n', ''])('%j is not a greeting', (sent) => {
+test.each(['Hello X: Alice\n', 'Client Z: Alice\n', 'Client X: \n', 'client X: Alice\n', '', '\0\0\0\x0fClient X: Ali'])('%j is not a greeting (yet)', (sent) => {
   expect(firstGreeting(sent)).toBeUndefined();
+});
+
+test.each([
+  ['\n', 'Bye', 'Bye\n'],
+  ['\r\n', 'Bye', 'Bye\r\n'],
+  ['', 'Bye', 'Bye'],
+  ['length', 'Bye', '\0\0\0\x03Bye'],
+  ['length', 'é', '\0\0\0\x02é'],
+] as const)('framed with %j, %j goes on the wire as %j', (lineEnd, text, wire) => {
+  expect(frame(lineEnd, text)).toEqual(Buffer.from(wire, 'utf8'));
 });
 
 test('the line end and the names are learned when both clients agree on them', () => {

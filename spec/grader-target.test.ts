@@ -85,6 +85,7 @@ test.for<[string, string, unknown]>([
   ['a client placeholder in the server', 'server.stdin has the placeholder {name}, which is not one of {host} {port}', { server: { ...SERVER, stdin: ['{name}'] }, client: CLIENT }],
   ['an unknown client placeholder', 'chat.client.argv has the placeholder {ID}, which is not one of {host} {port} {id} {name}', { server: SERVER, client: CLIENT, chat: { client: { argv: ['c', '{ID}'] } } }],
   ['a name that is not a string', 'name must be a string', { name: 7, server: SERVER, client: CLIENT }],
+  ['an unknown line end', 'lineEnd must be "\\n", "\\r\\n", "" (no line end: one send per message) or "length" (a 4-byte length first)', { lineEnd: ';', server: SERVER, client: CLIENT }],
   ['a chat join that is not a list', 'chat.join must be an array of strings, e.g. ["{name}"]', { server: SERVER, client: CLIENT, chat: { join: '{name}' } }],
   ['a chat join with a server placeholder', 'chat.join has the placeholder {port}, which is not one of {id} {name}', { server: SERVER, client: CLIENT, chat: { join: ['{port}'] } }],
   ['an empty chat opening line', 'chat.opens must be the text the chat server sends when the chat opens', { server: SERVER, client: CLIENT, chat: { opens: '' } }],
