@@ -48,7 +48,8 @@ const shellQuote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)}'`;
 function inTerminal(target: Target, argv: readonly string[]): string[] {
   if (!useTerminal(target)) return [...argv];
   const resolved = argv.map((arg, index) => (index === 0 && arg === 'node' ? process.execPath : arg));
-  const inner = `stty -echo -onlcr 2>/dev/null; exec ${resolved.map(shellQuote).join(' ')} 2>&3`;
+  // fd 3 is closed once copied to 2: a daemon the program leaves behind must not hold our stderr pipe open.
+  const inner = `stty -echo -onlcr 2>/dev/null; exec ${resolved.map(shellQuote).join(' ')} 2>&3 3>&-`;
   return ['sh', '-c', 'exec 3>&2; exec script -q -E never -e -c "$0" /dev/null', inner];
 }
 

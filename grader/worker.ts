@@ -9,7 +9,7 @@
  */
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import type { Isolation } from '../harness/isolation.js';
+import { NAMESPACE_PIDS_ENV, type Isolation } from '../harness/isolation.js';
 import { launch } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { Scene } from '../harness/scene.js';
@@ -69,6 +69,7 @@ export async function runInWorker(isolation: Extract<Isolation, { kind: 'namespa
       label: `grading worker (${job.scenario})`,
       argv: [...isolation.prefix, process.execPath, entry, WORKER_FLAG],
       cwd: REPO_ROOT,
+      env: { [NAMESPACE_PIDS_ENV]: '1' },
       group: true,
     });
     worker.write(`${JSON.stringify(job)}\n`);

@@ -8,6 +8,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { NAMESPACE_PIDS_ENV } from './isolation.js';
 import type { Resource, Scene } from './scene.js';
 import { linesOf, quoteBlock } from './text.js';
 import { waitUntil } from './wait.js';
@@ -373,6 +374,8 @@ export function isAlive(pid: number): boolean {
 
 /** Logs a pid in the suite's bookkeeping, so the end of the run checks it is gone. */
 export function recordPid(pid: number | undefined): void {
+  // A pid inside a PID namespace names another process outside it; the namespace ends its own.
+  if (process.env[NAMESPACE_PIDS_ENV] === '1') return;
   const suiteDir = process.env[SUITE_DIR_ENV];
   if (suiteDir && pid !== undefined) appendFileSync(join(suiteDir, 'pids'), `${pid}\n`);
 }

@@ -1,11 +1,16 @@
 // Each grading scenario in its own network namespace (harness/isolation.ts, grader/worker.ts): a
 // hard-coded port is always free, so what ran before and what holds the port outside change nothing.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
 import { gradeTarget, type TargetGrade } from '../grader/run.js';
-import { loadTarget } from '../grader/target.js';
+import { loadTarget, type Target } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
 import { detectIsolation } from '../harness/isolation.js';
+import { isAlive } from '../harness/process.js';
 
 const isolation = detectIsolation();
 const PYTHON2 = commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' });
@@ -35,4 +40,51 @@ test.skipIf(why !== undefined)('a port-12000 target without SO_REUSEADDR, graded
   expect(verdicts(other)).toEqual(only.map((id) => [id, true]));
   expect(verdicts(after)).toEqual(verdicts(alone));
   expect([alone, other, after].flatMap((grade) => grade.harnessProblems)).toEqual([]);
+});
+
+const FLOCK = commandWorks(['flock', '--version']);
+const PYTHON3 = commandWorks(['python3', '--version']);
+const noLeftoverCheck = isolation.kind === 'direct' ? isolation.why : !FLOCK ? 'flock (util-linux) is not installed' : !PYTHON3 ? 'python3 cannot run here' : undefined;
+
+/** A fresh lock file, removed when the test ends: a fixture holds it for as long as it lives. */
+function lockFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ack-leftover-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'alive.lock');
+}
+
+/** Whether some process holds the lock: flock(1) cannot take it without waiting. */
+const held = (path: string): boolean => spawnSync('flock', ['-n', path, 'true']).status !== 0;
+
+/** The Python second implementation with its server replaced by a leftovers fixture holding `lock`. */
+function withServer(script: string, lock: string, extra: Partial<Target> = {}): Target {
+  const base = loadTarget('fixtures/python/target.json');
+  return { ...base, env: { ...base.env, LEFTOVER_LOCK: lock }, server: { ...base.server, argv: ['python3', `../grader/leftovers/${script}`, '--host', '{host}', '--port', '{port}'] }, ...extra };
+}
+
+test.skipIf(noLeftoverCheck !== undefined)('a server that leaves a double-forked daemon behind leaves nothing running once graded', { timeout: 120_000 }, async () => {
+  const lock = lockFile();
+  const grade = await gradeTarget(withServer('daemon-server.py', lock), { only: ['order-x-first'] });
+  expect(verdicts(grade)).toEqual([['order-x-first', true]]);
+  expect(held(lock)).toBe(false);
+});
+
+test.skipIf(noLeftoverCheck !== undefined)('without the sandbox the same daemon outlives its grade (ended here by the pid it wrote)', { timeout: 120_000 }, async () => {
+  const lock = lockFile();
+  await gradeTarget(withServer('daemon-server.py', lock), { only: ['order-x-first'], direct: true });
+  const pids = readFileSync(lock, 'utf8').trim().split('\n').map(Number);
+  onTestFinished(() => pids.forEach((pid) => isAlive(pid) && process.kill(pid, 'SIGKILL')));
+  expect(held(lock)).toBe(true);
+});
+
+test.skipIf(noLeftoverCheck !== undefined)('a scenario cut off by its time limit leaves nothing running', { timeout: 120_000 }, async () => {
+  const lock = lockFile();
+  process.env.ACK_GRADER_SCENARIO_MS = '3000'; // read by the workers this grade starts
+  onTestFinished(() => {
+    delete process.env.ACK_GRADER_SCENARIO_MS;
+  });
+  const target = withServer('silent-server.py', lock);
+  const grade = await gradeTarget({ ...target, server: { argv: ['python3', '../grader/leftovers/silent-server.py', '{port}'], port: 'free', ready: 'listening on' } }, { only: ['order-x-first'] });
+  expect(grade.items.map((item) => [item.id, item.verdict.passed, item.verdict.detail])).toEqual([['order-x-first', false, 'the scenario did not finish within 3 s']]);
+  expect(held(lock)).toBe(false);
 });
