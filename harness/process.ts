@@ -128,6 +128,16 @@ export class Child implements Resource {
         this.#updates.emit('update');
         resolve(this.#exit);
       });
+      // 'close' waits for the output pipes too: a process that left a child holding them (a daemon that
+      // kept our stderr, say) has still exited, so once it has, the pipes get a grace period to drain, then
+      // are closed on our side.
+      this.#child.on('exit', () => {
+        const timer = setTimeout(() => {
+          for (const stream of [this.#child.stdout, this.#child.stderr]) stream?.destroy();
+        }, STOP_GRACE_MS);
+        timer.unref();
+        this.#child.once('close', () => clearTimeout(timer));
+      });
       this.#child.on('close', (code, signal) => {
         this.#exit = { code, signal };
         this.#updates.emit('update');

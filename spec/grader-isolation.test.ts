@@ -53,7 +53,7 @@ function lockFile(): string {
   return join(dir, 'alive.lock');
 }
 
-/** Whether some process holds the lock: flock(1) cannot take it without waiting. */
+/** Whether some process holds the lock: flock(1) cannot take it exclusively without waiting. */
 const held = (path: string): boolean => spawnSync('flock', ['-n', path, 'true']).status !== 0;
 
 /** The Python second implementation with its server replaced by a leftovers fixture holding `lock`. */
@@ -72,8 +72,10 @@ test.skipIf(noLeftoverCheck !== undefined)('a server that leaves a double-forked
 test.skipIf(noLeftoverCheck !== undefined)('without the sandbox the same daemon outlives its grade (ended here by the pid it wrote)', { timeout: 120_000 }, async () => {
   const lock = lockFile();
   await gradeTarget(withServer('daemon-server.py', lock), { only: ['order-x-first'], direct: true });
-  const pids = readFileSync(lock, 'utf8').trim().split('\n').map(Number);
+  // Every daemon wrote its pid before its server listened; only positive pids, so no group is signalled.
+  const pids = readFileSync(lock, 'utf8').split('\n').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
   onTestFinished(() => pids.forEach((pid) => isAlive(pid) && process.kill(pid, 'SIGKILL')));
+  expect(pids.length).toBeGreaterThan(0);
   expect(held(lock)).toBe(true);
 });
 

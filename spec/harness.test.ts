@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { loadGolden } from './support/golden.js';
 import { connectPeer, startFakeServer } from '../harness/peer.js';
-import { launch } from '../harness/process.js';
+import { isAlive, launch } from '../harness/process.js';
 import { startProxy } from '../harness/proxy.js';
 import { Scene } from '../harness/scene.js';
 import { startServer } from '../grader/launch.js';
@@ -125,6 +125,18 @@ describe('teardown', () => {
     await child.waitForLine('ready');
     await scene.dispose();
     expect(child.exit).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
+  test('a process that exits while a child it left holds its output pipes is seen to exit, with its output', async () => {
+    const scene = useScene();
+    // The holder is capped at 20 s, and ended here by the pid the process printed.
+    const child = launch(scene, { label: 'leaves-holder', argv: ['sh', '-c', 'sleep 20 & echo "holder $!"; exit 3'], cwd: REPO_ROOT });
+    const holder = Number(/holder (\d+)/.exec(await child.waitForLine(/^holder \d+$/))?.[1]);
+    onTestFinished(() => {
+      if (holder > 0 && isAlive(holder)) process.kill(holder, 'SIGKILL');
+    });
+    expect(await child.waitForExit()).toEqual({ code: 3, signal: null });
+    expect(isAlive(holder)).toBe(true);
   });
 });
 
