@@ -12,6 +12,7 @@ import { HarnessError } from '../harness/errors.js';
 import { waitForListener, waitForPortFree } from '../harness/kernel.js';
 import { launch, type Child } from '../harness/process.js';
 import type { Scene } from '../harness/scene.js';
+import { QUIET_BOUNDS } from './timing.js';
 import { expandArgv, isPython, type ClientId, type ServerDescription, type Target } from './target.js';
 
 /** The environment a program of `target` gets: PYTHONUNBUFFERED=1 for Python unless the target says otherwise. */
@@ -62,7 +63,7 @@ export interface RunningServer {
 
 const ADDRESS_IN_USE = /EADDRINUSE|already in use|address in use/i;
 const PORT_TRIES = 5;
-const READY_MS = 10_000;
+
 /** Linux keeps a closed connection in TIME_WAIT for 60 s; a server without SO_REUSEADDR cannot bind until then. */
 const TIME_WAIT_MS = 65_000;
 
@@ -72,24 +73,28 @@ export interface StartServerOptions {
   readonly outputLimit?: number;
   /** Told when the harness must wait for a fixed port to leave TIME_WAIT. */
   readonly onWait?: (message: string) => void;
+  /** How long the server may take to be ready (default {@link QUIET_BOUNDS}'s, 10 s). */
+  readonly readyMs?: number;
+  /** How long to wait for a prompt before typing a stdin line anyway (default 2 s). */
+  readonly promptMs?: number;
 }
 
 /** Waits until the server is ready: its ready line, or (without one) the kernel showing the port listening. */
-async function waitUntilReady(child: Child, server: ServerDescription, port: number, label: string): Promise<number> {
+async function waitUntilReady(child: Child, server: ServerDescription, port: number, label: string, readyMs: number): Promise<number> {
   if (server.ready !== undefined) {
     const ready = new RegExp(server.ready);
-    const line = await child.waitForLine(ready, 'stdout', READY_MS);
+    const line = await child.waitForLine(ready, 'stdout', readyMs);
     const shown = server.port === 'zero' ? Number(ready.exec(line)?.groups?.port) : port;
     if (!Number.isInteger(shown) || shown <= 0) {
       throw new Error(`${label}: its ready line ${JSON.stringify(line)} holds no port number for the (?<port>) group`);
     }
     return shown;
   }
-  const listening = await waitForListener(port, READY_MS, () => child.exit !== undefined);
+  const listening = await waitForListener(port, readyMs, () => child.exit !== undefined);
   if (!listening) {
     const why = child.exit
       ? `exited (${child.exit.signal ?? `code ${child.exit.code}`}) before listening on port ${port}`
-      : `was still not listening on port ${port} after ${READY_MS / 1000} s`;
+      : `was still not listening on port ${port} after ${readyMs / 1000} s`;
     throw new Error(`${label} ${why}.\n\n${child.transcript()}`);
   }
   return port;
@@ -116,9 +121,9 @@ export async function startServer(scene: Scene, target: Target, options: StartSe
       wrapper: useTerminal(target),
       ...(options.outputLimit === undefined ? {} : { outputLimit: options.outputLimit }),
     });
-    typeIn(child, target.server.stdin, { host: target.host, port: String(port) });
+    typeIn(child, target.server.stdin, { host: target.host, port: String(port) }, options.promptMs ?? QUIET_BOUNDS.prompt);
     try {
-      return { child, host: target.host, port: await waitUntilReady(child, target.server, port, label) };
+      return { child, host: target.host, port: await waitUntilReady(child, target.server, port, label, options.readyMs ?? QUIET_BOUNDS.ready) };
     } catch (error) {
       const inUse = child.exit !== undefined && ADDRESS_IN_USE.test(child.output('stderr') + child.output('stdout'));
       if (!inUse) throw error;
@@ -139,22 +144,20 @@ export async function startServer(scene: Scene, target: Target, options: StartSe
 
 /** Output that ends in a prompt: `Name: `, `Your id? `, `> ` (on stdout, or stderr where Python's input() puts it on a terminal). */
 const PROMPT = /[:?>] ?$/;
-/** How long to wait for a prompt before typing anyway: some programs read without asking. */
-const PROMPT_MS = 2000;
 
 /**
  * Types `lines` (placeholders expanded) on a program's standard input, each
  * after the program shows a new prompt, as a person would; a program that
- * reads without a prompt gets the line after {@link PROMPT_MS}. Runs in the
+ * reads without a prompt gets the line after `promptMs`. Runs in the
  * background; a program that exits ends it.
  */
-function typeIn(child: Child, lines: readonly string[] | undefined, values: Readonly<Record<string, string>>): void {
+function typeIn(child: Child, lines: readonly string[] | undefined, values: Readonly<Record<string, string>>, promptMs: number): void {
   const expanded = expandArgv(lines ?? [], values);
   if (expanded.length === 0) return;
   void (async () => {
     let shown = -1; // how much output there was when the last line was typed
     for (const line of expanded) {
-      await child.waitForOutput((stdout, stderr) => stdout.length + stderr.length > shown && (PROMPT.test(stdout) || PROMPT.test(stderr)), PROMPT_MS);
+      await child.waitForOutput((stdout, stderr) => stdout.length + stderr.length > shown && (PROMPT.test(stdout) || PROMPT.test(stderr)), promptMs);
       if (child.exit !== undefined) return;
       shown = child.output('stdout').length + child.output('stderr').length;
       child.write(`${line}\n`);
@@ -168,6 +171,7 @@ export function startClient(
   target: Target,
   server: { readonly host: string; readonly port: number },
   who: { readonly id: ClientId; readonly name: string; readonly label?: string },
+  options: { readonly promptMs?: number } = {},
 ): Child {
   const program = target.clients[who.id];
   const values = { host: server.host, port: String(server.port), id: who.id, name: who.name };
@@ -178,6 +182,6 @@ export function startClient(
     env: programEnv(target, program.argv),
     wrapper: useTerminal(target),
   });
-  typeIn(child, program.stdin, values);
+  typeIn(child, program.stdin, values, options.promptMs ?? QUIET_BOUNDS.prompt);
   return child;
 }

@@ -50,7 +50,7 @@ const pointsOf = (result: ItemResult): string => `${result.score}/${result.point
 
 /** The rubric for one target, as printed on the console. */
 export function rubricText(grade: TargetGrade): string {
-  const lines = [`Grade for ${grade.name}`, `  ${grade.file}`, `  dialect: ${grade.dialect}`, ''];
+  const lines = [`Grade for ${grade.name}`, `  ${grade.file}`, `  dialect: ${grade.dialect}`, `  waits: ${grade.calibration}`, ''];
   for (const part of PARTS) {
     lines.push(`${PART_TITLES[part]}: ${grade.scores[part]}/${grade.max[part]}`);
     const results = grade.items.filter((item) => item.part === part);
@@ -78,7 +78,7 @@ export function rubricText(grade: TargetGrade): string {
 export function gradeMarkdown(grades: readonly TargetGrade[]): string {
   const out = ['# Grade', ''];
   for (const grade of grades) {
-    out.push(`## ${grade.name}`, '', `Target: \`${grade.file}\``, '', `Dialect: ${grade.dialect}.`, '');
+    out.push(`## ${grade.name}`, '', `Target: \`${grade.file}\``, '', `Dialect: ${grade.dialect}.`, '', `Waits: ${grade.calibration}.`, '');
     out.push(`| part | score |`, '| --- | ---: |');
     for (const part of PARTS) out.push(`| ${PART_TITLES[part]} | ${grade.scores[part]}/${grade.max[part]} |`);
     for (const row of MARKED_BY_A_PERSON) out.push(`| ${row.title} | marked by a person (${row.points}) |`);

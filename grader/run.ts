@@ -10,6 +10,7 @@ import { declaredDialect, describeDialect } from './dialect.js';
 import { DEFAULT_RUBRIC, PART_POINTS, type Item, type ItemId, type Part, type Rubric } from './rubric.js';
 import { PLAN, runJob, type JobResult } from './scenario-job.js';
 import { chatTarget, type Target } from './target.js';
+import { calibrate, describeCalibration, slower, type Calibration } from './timing.js';
 import { fail, type Verdict } from './verdict.js';
 import { runInWorker } from './worker.js';
 
@@ -31,6 +32,8 @@ export interface TargetGrade {
   readonly harnessProblems: readonly string[];
   /** The dialect the grader spoke, and where each part of it came from, in one line. */
   readonly dialect: string;
+  /** How the waits were scaled to the machine (grader/timing.ts), in one line. */
+  readonly calibration: string;
   /** What each part is out of, by the rubric used. */
   readonly max: Readonly<Record<Part, number>>;
   /** Gradescope's stdout_visibility, by the rubric used. */
@@ -47,6 +50,11 @@ export interface GradeOptions {
   readonly rubric?: Rubric;
   /** Run scenarios in this process even where a fresh network namespace each is possible (--no-sandbox). */
   readonly direct?: boolean;
+  /**
+   * Measures the machine before grading (default: {@link calibrate}, which reuses a recent measurement of
+   * the same interpreter) and again before a confirming run (`maxAgeMs` 0); the specs pass a fixed one.
+   */
+  readonly calibrate?: (target: Target, maxAgeMs?: number) => Promise<Calibration>;
 }
 
 /**
@@ -94,6 +102,10 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
   const wanted = (id: ItemId): boolean => counted.has(id) && (options.only === undefined || options.only.includes(id));
   let dialect = declaredDialect(target);
   const isolation = detectIsolation(options.direct);
+  // The waits are scaled to how busy the machine is now; a confirming run measures again and takes the slower.
+  const measure = options.calibrate ?? calibrate;
+  let calibration = await measure(target);
+  options.onNote?.(`calibration: ${describeCalibration(calibration)}`);
   for (const { part, scenario, learns } of PLAN) {
     if (!scenario.items.some(wanted) && !learns) continue;
     if (!target.parts[part]) {
@@ -105,11 +117,14 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
     const scenarioStarted = performance.now();
     // The programs print as the student saw them: on a terminal, unless the description says otherwise.
     const partTarget = { ...(part === 'chat' ? chatTarget(target) : target), terminal: target.terminal !== false };
-    const job = { scenario: scenario.id, target: partTarget, dialect };
-    const run = (): Promise<JobResult> => (isolation.kind === 'namespace' ? runInWorker(isolation, job) : runJob(job));
+    const run = (): Promise<JobResult> => {
+      const job = { scenario: scenario.id, target: partTarget, dialect, bounds: calibration.bounds };
+      return isolation.kind === 'namespace' ? runInWorker(isolation, job) : runJob(job);
+    };
     const first = await run();
     // A lost item is never charged on one run: the scenario runs again, and an item that flips is reported, not decided.
     const lostOnce = scenario.items.filter(wanted).some((id) => first.verdicts[id]?.passed === false);
+    if (lostOnce && first.harnessProblems.length === 0) calibration = slower(calibration, await measure(target, 0));
     const result = lostOnce && first.harnessProblems.length === 0 ? confirm(first, await run(), scenario.items.filter(wanted)) : first;
     const seconds = (performance.now() - scenarioStarted) / 1000;
     dialect = result.dialect;
@@ -132,6 +147,7 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
     seconds: (performance.now() - started) / 1000,
     harnessProblems: [...new Set(harnessProblems)],
     dialect: describeDialect(dialect),
+    calibration: describeCalibration(calibration),
     max: rubric.max,
     stdoutVisibility: rubric.stdoutVisibility,
   };

@@ -16,14 +16,8 @@ import type { Scenario, Verdicts } from './scenario.js';
 import { ACK_PROGRAM_SCENARIOS, ACK_SCENARIOS, LEARNING_SCENARIOS } from './scenarios-ack.js';
 import { CHAT_PROGRAM_SCENARIOS, CHAT_SCENARIOS } from './scenarios-chat.js';
 import type { Target } from './target.js';
+import type { Bounds } from './timing.js';
 import { fail } from './verdict.js';
-
-/**
- * Each scenario's own limit; its waits are shorter, so this only catches a
- * harness that hangs. ACK_GRADER_SCENARIO_MS overrides it (the specs prove
- * with a short one that a scenario cut off leaves nothing running).
- */
-export const SCENARIO_MS = Number(process.env.ACK_GRADER_SCENARIO_MS) > 0 ? Number(process.env.ACK_GRADER_SCENARIO_MS) : 40_000;
 
 /**
  * The order scenarios run in: the one that learns the dialect from the
@@ -45,6 +39,8 @@ export interface ScenarioJob {
   /** The target with the part's programs in place (chatTarget for the chat). */
   readonly target: Target;
   readonly dialect: Dialect;
+  /** The waits, scaled to the machine; `scenario` is the job's own limit (it only catches a harness that hangs). */
+  readonly bounds: Bounds;
 }
 
 /** What a job gives back. */
@@ -71,12 +67,12 @@ export function verdictsForAll(items: readonly ItemId[], detail: string, transcr
 }
 
 /**
- * Runs `job` in this process, in a fresh scene under {@link SCENARIO_MS},
+ * Runs `job` in this process, in a fresh scene under its `bounds.scenario`,
  * and returns a result whatever happens: a hang or a crash of the target
  * costs the scenario's items, a {@link HarnessError} is reported as such.
  *
  * @example
- * const { verdicts } = await runJob({ scenario: 'x-first', target, dialect: declaredDialect(target) });
+ * const { verdicts } = await runJob({ scenario: 'x-first', target, dialect: declaredDialect(target), bounds: QUIET_BOUNDS });
  */
 export async function runJob(job: ScenarioJob): Promise<JobResult> {
   const scenario = scenarioById(job.scenario);
@@ -86,14 +82,15 @@ export async function runJob(job: ScenarioJob): Promise<JobResult> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     // guard: a scenario whose own bounded waits somehow hang
-    timer = setTimeout(() => reject(new Error(`the scenario did not finish within ${SCENARIO_MS / 1000} s`)), SCENARIO_MS);
+    timer = setTimeout(() => reject(new Error(`the scenario did not finish within ${job.bounds.scenario / 1000} s`)), job.bounds.scenario);
   });
   try {
     const context = {
       scene,
       target: job.target,
-      serverOptions: { onWait: (line: string) => notes.push(line) },
+      serverOptions: { onWait: (line: string) => notes.push(line), readyMs: job.bounds.ready, promptMs: job.bounds.prompt },
       dialect,
+      bounds: job.bounds,
       learn: (learned: Dialect): void => {
         dialect = learned;
       },

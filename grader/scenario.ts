@@ -8,6 +8,7 @@ import type { Target } from './target.js';
 import type { Dialect } from './dialect.js';
 import type { ItemId } from './rubric.js';
 import type { Verdict } from './verdict.js';
+import type { Bounds } from './timing.js';
 
 /** A scenario's verdicts, by item. */
 export type Verdicts = Partial<Record<ItemId, Verdict>>;
@@ -22,6 +23,8 @@ export interface ScenarioContext {
   readonly serverOptions: StartServerOptions;
   /** How the grader speaks to this target: declared, or learned by an earlier scenario. */
   readonly dialect: Dialect;
+  /** The waits this scenario may end on, scaled to the machine (grader/timing.ts). */
+  readonly bounds: Bounds;
   /** Tells the runner what this scenario learned of the dialect; later scenarios get it. */
   learn(dialect: Dialect): void;
 }

@@ -33,11 +33,6 @@ import type { Scenario, ScenarioContext, Verdicts } from './scenario.js';
 import type { ClientId } from './target.js';
 import { fail, pass, type Verdict } from './verdict.js';
 
-/** How long the server may take to read a greeting before the next client is let in anyway. */
-const READ_MS = 2000;
-/** How long a reply or an exit may take once everything it waits for has happened. */
-const REPLY_MS = 5000;
-
 const CLOSING_LINE = 'Sent acknowledgment to both X and Y';
 
 /** Connects a grader client that stays open until the scene resets it (no TIME_WAIT on the server's port). */
@@ -53,7 +48,7 @@ function replyOf(peer: Peer, dialect: Dialect): string {
 /** Sends `id`'s greeting in the target's dialect and waits (bounded) until the server has read it. */
 async function greet(context: ScenarioContext, server: RunningServer, peer: Peer, id: ClientId): Promise<void> {
   await peer.send(frame(context.dialect.lineEnd, greeting(id, context.dialect.names)));
-  await waitForServerToRead(server.port, peer.localPort, READ_MS);
+  await waitForServerToRead(server.port, peer.localPort, context.bounds.read);
 }
 
 /**
@@ -75,7 +70,7 @@ async function greetInTurn(
     peers[id] = peer;
     await greet(context, server, peer, id);
   }
-  await awaitReplies(context.dialect, Object.values(peers));
+  await awaitReplies(context, Object.values(peers));
   return peers as Record<ClientId, Peer>;
 }
 
@@ -83,12 +78,13 @@ async function greetInTurn(
  * Waits until each peer has a whole reply that names both clients (the exact
  * acknowledgment, or any wording ended by a line end) or its connection is over.
  */
-async function awaitReplies(dialect: Dialect, peers: readonly Peer[]): Promise<void> {
+async function awaitReplies(context: ScenarioContext, peers: readonly Peer[]): Promise<void> {
+  const { dialect } = context;
   const whole = (text: string): boolean => {
     const reply = withoutBanner(text, dialect);
     return ackIn(reply, dialect.names) !== undefined || (orderIn(reply, dialect.names) !== undefined && /\n\s*$/.test(reply));
   };
-  await Promise.all(peers.map((peer) => peer.waitForText(whole, REPLY_MS)));
+  await Promise.all(peers.map((peer) => peer.waitForText(whole, context.bounds.reply)));
 }
 
 /** The order item: every acknowledgment received is the exact text naming `first` first, and there is at least one. */
@@ -169,8 +165,8 @@ const xFirst: Scenario = {
     const { X: x, Y: y } = await greetInTurn(context, server, ['X', 'Y']);
     // A real client closes its side once it has the reply; a server may wait for that before it exits.
     for (const peer of [x, y]) peer.end();
-    const exited = await exitedWithin(server.child, REPLY_MS);
-    await Promise.all([x, y].map((peer) => peer.waitUntilClosed(exited ? REPLY_MS : 0)));
+    const exited = await exitedWithin(server.child, context.bounds.reply);
+    await Promise.all([x, y].map((peer) => peer.waitUntilClosed(exited ? context.bounds.reply : 0)));
 
     const open = [x, y].filter((peer) => !peer.finished).map((peer) => peer.label);
     const code = server.child.exit?.code;
@@ -185,7 +181,7 @@ const xFirst: Scenario = {
           ? pass('the server closed both connections and exited with code 0')
           : fail(
               !exited
-                ? `the server was still running ${REPLY_MS / 1000} s after ${sentAny ? 'its clients had their reply and closed their side' : 'both clients greeted (it sent no reply)'}`
+                ? `the server was still running ${context.bounds.reply / 1000} s after ${sentAny ? 'its clients had their reply and closed their side' : 'both clients greeted (it sent no reply)'}`
                 : code !== 0
                   ? `the server exited with ${server.child.exit?.signal ?? `code ${code}`}, not 0`
                   : `the server exited, but ${open.join(' and ')} still had an open connection`,
@@ -223,7 +219,7 @@ const connectFirstGreetSecond: Scenario = {
     // it waits for X's: the bound in greet() lets the run go on regardless.
     await greet(context, server, y, 'Y');
     await greet(context, server, x, 'X');
-    await awaitReplies(dialect, [x, y]);
+    await awaitReplies(context, [x, y]);
     const { ok, seen } = everyOrder(dialect, [x, y], 'Y');
     if (ok) return { 'arrival-order': pass(`X connected first, Y greeted first, and the reply puts Y (${dialect.names.Y}) first`) };
     const byConnection = seen.includes('X');
@@ -251,12 +247,12 @@ const fragmented: Scenario = {
     const end = dialect.lineEnd === 'length' ? 0 : dialect.lineEnd.length;
     const cut = whole.length - end - Math.min(3, dialect.names.X.length - 1); // inside the name
     await x.send(whole.subarray(0, cut));
-    await waitForServerToRead(server.port, x.localPort, READ_MS);
+    await waitForServerToRead(server.port, x.localPort, context.bounds.read);
     await x.send(whole.subarray(cut));
-    await waitForServerToRead(server.port, x.localPort, READ_MS);
+    await waitForServerToRead(server.port, x.localPort, context.bounds.read);
     const y = await graderClient(context, server, 'Y');
     await greet(context, server, y, 'Y');
-    await awaitReplies(dialect, [x, y]);
+    await awaitReplies(context, [x, y]);
     const got = [x, y].some((peer) => orderIn(replyOf(peer, dialect), dialect.names) !== undefined);
     return {
       fragmented: got
@@ -325,11 +321,11 @@ const clients: Scenario = {
     const names = dialect.names;
     const fake = await fakeServerFor(context);
     const ids: ClientId[] = ['X', 'Y'];
-    const children = ids.map((id) => startClient(scene, target, { host: target.host, port: fake.port }, { id, name: names[id] }));
-    const connections = await Promise.all(ids.map((_, index) => fake.waitForPeer(index, REPLY_MS).catch(() => undefined)));
+    const children = ids.map((id) => startClient(scene, target, { host: target.host, port: fake.port }, { id, name: names[id] }, { promptMs: context.bounds.prompt }));
+    const connections = await Promise.all(ids.map((_, index) => fake.waitForPeer(index, context.bounds.reply).catch(() => undefined)));
     const message = (peer: Peer | undefined): string => withoutBanner(peer?.text() ?? '', dialect);
     // A first message is whole at its line end, or (no line end) once it holds a greeting with a name.
-    await Promise.all(connections.map((peer) => peer?.waitForText(() => message(peer).includes('\n') || firstGreeting(message(peer)) !== undefined, REPLY_MS)));
+    await Promise.all(connections.map((peer) => peer?.waitForText(() => message(peer).includes('\n') || firstGreeting(message(peer)) !== undefined, context.bounds.reply)));
     const sent = connections.map((peer) => firstGreeting(message(peer)));
     const byId = Object.fromEntries(ids.map((id) => [id, sent.find((greetingSent) => greetingSent?.id === id)])) as Record<ClientId, SentGreeting | undefined>;
     context.learn(learnFromClients(dialect, byId));
@@ -344,13 +340,13 @@ const clients: Scenario = {
     // with no TIME_WAIT on our side; one that waits for the server's close gets it after the bound.
     await Promise.all(
       connections.map(async (peer) => {
-        if (peer && (await peer.waitUntilClosed(REPLY_MS))) peer.end();
+        if (peer && (await peer.waitUntilClosed(context.bounds.reply))) peer.end();
       }),
     );
-    let exits = await Promise.all(children.map((child) => exitedWithin(child, REPLY_MS)));
+    let exits = await Promise.all(children.map((child) => exitedWithin(child, context.bounds.reply)));
     if (exits.some((exited) => !exited)) {
       for (const peer of connections) if (peer && !peer.finished) peer.end();
-      exits = await Promise.all(children.map((child) => exitedWithin(child, REPLY_MS)));
+      exits = await Promise.all(children.map((child) => exitedWithin(child, context.bounds.reply)));
     }
 
     const sentProblems: string[] = [];
@@ -360,7 +356,7 @@ const clients: Scenario = {
       const wanted = dialect.namesFrom === 'declared' ? greeting(id, names) : undefined;
       const exact = mine !== undefined && mine.name === mine.name.trim() && (wanted === undefined || mine.text === wanted);
       if (!exact) sentProblems.push(`client ${id} did not send "${wanted ?? `Client ${id}: <name>`}" as its first message`);
-      else if (!exits[index]) sentProblems.push(`client ${id} was still running ${REPLY_MS / 1000} s after the reply`);
+      else if (!exits[index]) sentProblems.push(`client ${id} was still running ${context.bounds.reply / 1000} s after the reply`);
       else if (child.exit?.code !== 0) sentProblems.push(`client ${id} exited with ${child.exit?.signal ?? `code ${child.exit?.code}`}`);
     }
     const sentVerdict =
@@ -420,13 +416,13 @@ const endToEnd: Scenario = {
     const { target, scene, dialect } = context;
     const names = dialect.names;
     const server = await startServer(scene, target, context.serverOptions);
-    const x = startClient(scene, target, server, { id: 'X', name: names.X });
-    await printedWithin(x, greeting('X', names), REPLY_MS);
-    const y = startClient(scene, target, server, { id: 'Y', name: names.Y });
-    await Promise.all([exitedWithin(x, REPLY_MS), exitedWithin(y, REPLY_MS)]);
+    const x = startClient(scene, target, server, { id: 'X', name: names.X }, { promptMs: context.bounds.prompt });
+    await printedWithin(x, greeting('X', names), context.bounds.reply);
+    const y = startClient(scene, target, server, { id: 'Y', name: names.Y }, { promptMs: context.bounds.prompt });
+    await Promise.all([exitedWithin(x, context.bounds.reply), exitedWithin(y, context.bounds.reply)]);
     const shown = [x, y].map((child) => orderIn(child.output(), names));
     const agreed = shown[0] !== undefined && shown[0] === shown[1];
-    await exitedWithin(server.child, agreed ? REPLY_MS : 0);
+    await exitedWithin(server.child, agreed ? context.bounds.reply : 0);
     const serverShowed = agreed && orderIn(server.child.output(), names) === shown[0];
     if (agreed && serverShowed) return { 'end-to-end': pass(`all three programs showed ${names[shown[0]!]} (${shown[0]}) first`) };
     return {

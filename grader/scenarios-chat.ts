@@ -20,8 +20,6 @@ import type { Scenario, ScenarioContext, Verdicts } from './scenario.js';
 import { expandArgv, type ClientId, type Names } from './target.js';
 import { fail, pass } from './verdict.js';
 
-const READ_MS = 2000;
-const RELAY_MS = 5000;
 
 /** How many numbered lines go each way: enough that a relay dropping the odd line is caught. */
 export const CHAT_LINES = 250;
@@ -51,7 +49,7 @@ function got(peer: Peer, wanted: string): boolean {
 }
 
 /** Waits (bounded) until `peer` received `wanted`; true if it did. */
-function gets(peer: Peer, wanted: string, timeoutMs = RELAY_MS): Promise<boolean> {
+function gets(peer: Peer, wanted: string, timeoutMs: number): Promise<boolean> {
   return peer.waitForText(() => got(peer, wanted), timeoutMs).then(() => got(peer, wanted));
 }
 
@@ -66,7 +64,7 @@ async function join(context: ScenarioContext, server: RunningServer, id: ClientI
   const handshake = [...(greets(context) ? [greeting(id, names)] : []), ...expandArgv(context.target.chat?.join ?? [], { id, name: names[id] })];
   for (const line of handshake) {
     await peer.send(frame(lineEnd, line));
-    await waitForServerToRead(server.port, peer.localPort, READ_MS);
+    await waitForServerToRead(server.port, peer.localPort, context.bounds.read);
   }
   return peer;
 }
@@ -86,7 +84,7 @@ async function sendNumbered(context: ScenarioContext, from: Peer, to: Peer, id: 
       () => true,
       () => false,
     );
-    const arrived = sent && (await gets(to, numbered(id, n)));
+    const arrived = sent && (await gets(to, numbered(id, n), context.bounds.relay));
     if (!arrived && (missedLast || !sent)) break;
     missedLast = !arrived;
   }
@@ -105,10 +103,10 @@ const relay: Scenario = {
     const opens = context.target.chat?.opens;
     if (opens !== undefined) {
       // The server says when the chat is open; lines sent before that may be lost, as they would be for a person.
-      await Promise.all([x, y].map((peer) => peer.waitForText((text) => text.includes(opens), RELAY_MS)));
+      await Promise.all([x, y].map((peer) => peer.waitForText((text) => text.includes(opens), context.bounds.relay)));
     } else if (greets(context)) {
       // The chat opens with the acknowledgment; lines sent before it may be read as part of the greeting.
-      await Promise.all([x, y].map((peer) => peer.waitForText((text) => orderIn(text, dialect.names) !== undefined, RELAY_MS)));
+      await Promise.all([x, y].map((peer) => peer.waitForText((text) => orderIn(text, dialect.names) !== undefined, context.bounds.relay)));
     }
     const verdicts: Verdicts = {};
     const relayed = async (from: Peer, to: Peer, id: ClientId, item: ItemId): Promise<void> => {
@@ -129,16 +127,16 @@ const relay: Scenario = {
     await relayed(y, x, 'Y', 'chat-y-to-x');
 
     await x.send(frame(dialect.lineEnd, 'Bye')).catch(() => undefined);
-    verdicts['chat-bye-relayed'] = (await gets(y, 'Bye'))
+    verdicts['chat-bye-relayed'] = (await gets(y, 'Bye', context.bounds.relay))
       ? pass('Y received the Bye that X sent')
-      : fail(`X sent "Bye" and Y did not receive it within ${RELAY_MS / 1000} s`, { expected: ['Bye'], actual: [received(y)] });
-    await Promise.all([x, y].map((peer) => peer.waitUntilClosed(RELAY_MS)));
+      : fail(`X sent "Bye" and Y did not receive it within ${context.bounds.relay / 1000} s`, { expected: ['Bye'], actual: [received(y)] });
+    await Promise.all([x, y].map((peer) => peer.waitUntilClosed(context.bounds.relay)));
     const open = [x, y].filter((peer) => !peer.finished);
     const ownWord = dialect.bye !== 'Bye';
     verdicts['chat-bye-closes'] =
       open.length === 0
         ? pass('the server closed both connections after the Bye')
-        : fail(`${open.map((peer) => peer.label).join(' and ')} still had an open connection ${RELAY_MS / 1000} s after the Bye`, {
+        : fail(`${open.map((peer) => peer.label).join(' and ')} still had an open connection ${context.bounds.relay / 1000} s after the Bye`, {
             actual: [printed(server.child), printed(server.child, 'stderr')],
             hint: ownWord ? `this chat ends on "${dialect.bye}"; the assignment ends it on Bye` : undefined,
           });
@@ -169,8 +167,8 @@ function bothNames(names: Names): RegExp {
 }
 
 /** Waits (bounded) until the server on `port` has `count` established connections. */
-function connectionsReach(port: number, count: number): Promise<boolean> {
-  return pollKernel((sockets) => connectionsTo(port, sockets) >= count, READ_MS);
+function connectionsReach(port: number, count: number, timeoutMs: number): Promise<boolean> {
+  return pollKernel((sockets) => connectionsTo(port, sockets) >= count, timeoutMs);
 }
 
 /** Lines typed at the target's own chat clients. */
@@ -181,16 +179,16 @@ const keyboard: Scenario = {
     const { target, scene, dialect } = context;
     const names = dialect.names;
     const server = await startServer(scene, target, context.serverOptions);
-    const x = startClient(scene, target, server, { id: 'X', name: names.X });
-    if (greets(context)) await printedWithin(x, greeting('X', names), RELAY_MS);
-    else await connectionsReach(server.port, 1);
-    const y = startClient(scene, target, server, { id: 'Y', name: names.Y });
-    if (greets(context)) await Promise.all([x, y].map((child) => child.waitForLine(bothNames(names), 'stdout', RELAY_MS).catch(() => undefined)));
-    else await connectionsReach(server.port, 2);
+    const x = startClient(scene, target, server, { id: 'X', name: names.X }, { promptMs: context.bounds.prompt });
+    if (greets(context)) await printedWithin(x, greeting('X', names), context.bounds.relay);
+    else await connectionsReach(server.port, 1, context.bounds.read);
+    const y = startClient(scene, target, server, { id: 'Y', name: names.Y }, { promptMs: context.bounds.prompt });
+    if (greets(context)) await Promise.all([x, y].map((child) => child.waitForLine(bothNames(names), 'stdout', context.bounds.relay).catch(() => undefined)));
+    else await connectionsReach(server.port, 2, context.bounds.read);
     x.write(`${TYPED_AT_X}\n`);
-    const toY = await printedWithin(y, TYPED_AT_X, RELAY_MS);
+    const toY = await printedWithin(y, TYPED_AT_X, context.bounds.relay);
     y.write(`${TYPED_AT_Y}\n`);
-    const toX = await printedWithin(x, TYPED_AT_Y, RELAY_MS);
+    const toX = await printedWithin(x, TYPED_AT_Y, context.bounds.relay);
     x.write(`${dialect.bye}\n`);
     if (toY && toX) return { 'chat-keyboard': pass('a line typed at X appeared at Y, and one typed at Y appeared at X') };
     return {

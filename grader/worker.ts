@@ -13,7 +13,7 @@ import { NAMESPACE_PIDS_ENV, type Isolation } from '../harness/isolation.js';
 import { launch } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { Scene } from '../harness/scene.js';
-import { runJob, scenarioById, SCENARIO_MS, verdictsForAll, type JobResult, type ScenarioJob } from './scenario-job.js';
+import { runJob, scenarioById, verdictsForAll, type JobResult, type ScenarioJob } from './scenario-job.js';
 
 /** The flag that turns the grader's command line into a worker. */
 export const WORKER_FLAG = '--worker';
@@ -58,7 +58,7 @@ export async function serveOneJob(): Promise<void> {
  * reported as a harness problem on the scenario's items (no points taken).
  *
  * @example
- * const result = await runInWorker(isolation, { scenario: 'x-first', target, dialect });
+ * const result = await runInWorker(isolation, { scenario: 'x-first', target, dialect, bounds });
  */
 export async function runInWorker(isolation: Extract<Isolation, { kind: 'namespace' }>, job: ScenarioJob): Promise<JobResult> {
   const scene = new Scene();
@@ -73,10 +73,11 @@ export async function runInWorker(isolation: Extract<Isolation, { kind: 'namespa
       group: true,
     });
     worker.write(`${JSON.stringify(job)}\n`);
-    const exit = await worker.waitForExit(SCENARIO_MS + WORKER_GRACE_MS).catch(() => undefined);
+    const limit = job.bounds.scenario + WORKER_GRACE_MS;
+    const exit = await worker.waitForExit(limit).catch(() => undefined);
     const last = worker.lines().at(-1);
     if (exit?.code === 0 && last !== undefined) return JSON.parse(last) as JobResult;
-    const why = exit === undefined ? `it did not finish within ${(SCENARIO_MS + WORKER_GRACE_MS) / 1000} s` : `it exited (${exit.signal ?? `code ${exit.code}`})`;
+    const why = exit === undefined ? `it did not finish within ${limit / 1000} s` : `it exited (${exit.signal ?? `code ${exit.code}`})`;
     const said = worker.output('stderr').trim().split('\n').at(-1) ?? '';
     const problem = `the grading worker for ${job.scenario} failed: ${why}${said ? `: ${said}` : ''}`;
     return { verdicts: verdictsForAll(scenarioById(job.scenario).items, `harness problem: ${problem}`, worker.transcript()), dialect: job.dialect, harnessProblems: [problem], notes: [] };

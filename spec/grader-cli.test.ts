@@ -91,7 +91,7 @@ test.for<[string, Record<string, unknown>, string]>([
   expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `grade: ${file}: ${problem.replace('{root}', REPO_ROOT)}\n` });
 });
 
-test('a folder of targets gives one gradebook row each', async () => {
+test('a folder of targets gives one gradebook row each', { timeout: 60_000 }, async () => {
   const out = tempDir();
   const { code, stdout } = await grade(['fixtures/broken', '--only', 'closing-line', '--out', out]);
   expect(code).toBe(1);

@@ -18,7 +18,7 @@ function sampleGrade(): TargetGrade {
     });
     return { ...item, score: 0, seconds: 0.5, verdict };
   });
-  return { name: 'sample, "quoted"', file: '/tmp/sample/target.json', items, scores: { ack: 56, chat: 25 }, seconds: 9.6, harnessProblems: [], dialect: 'line end \\n (the assignment\'s default)', max: PART_POINTS, stdoutVisibility: 'visible' };
+  return { name: 'sample, "quoted"', file: '/tmp/sample/target.json', items, scores: { ack: 56, chat: 25 }, seconds: 9.6, harnessProblems: [], dialect: 'line end \\n (the assignment\'s default)', calibration: 'python3 -c pass took 140 ms here (quiet is up to 300 ms): waits ×1', max: PART_POINTS, stdoutVisibility: 'visible' };
 }
 
 const closingResult = (grade: TargetGrade): ItemResult => grade.items.find((item) => item.id === 'closing-line')!;

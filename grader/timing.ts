@@ -1,0 +1,142 @@
+/**
+ * The grader's bounds, scaled to the machine. Where a verdict must rest on a
+ * wait (a server that never reads, a reply that never comes), the wait is not
+ * a fixed number of seconds: before grading, the grader times how long the
+ * target's own interpreter takes to start here and now, and multiplies every
+ * bound by how much slower than a quiet machine that is. A busy laptop or a
+ * shared container waits longer; it does not take points.
+ */
+import { spawn } from 'node:child_process';
+import { isPython, type Target } from './target.js';
+
+/** The waits a scenario may end on, in milliseconds. */
+export interface Bounds {
+  /** For a server to read a greeting before the next client is let in anyway. */
+  readonly read: number;
+  /** For a reply or an exit, once everything it waits for has happened. */
+  readonly reply: number;
+  /** For a chat line to be relayed. */
+  readonly relay: number;
+  /** For a prompt before a stdin line is typed anyway (some programs read without one). */
+  readonly prompt: number;
+  /** For a server to be ready. */
+  readonly ready: number;
+  /** For a whole scenario, which only catches a harness that hangs. */
+  readonly scenario: number;
+}
+
+/** The bounds on a quiet machine (scale 1). */
+export const QUIET_BOUNDS: Bounds = { read: 2000, reply: 5000, relay: 5000, prompt: 2000, ready: 10_000, scenario: 40_000 };
+
+/**
+ * How long an interpreter may take to start on a quiet machine: the probes
+ * take 130 to 180 ms here through pyenv's shims, so a start within this
+ * changes nothing, and a slower one scales every bound.
+ */
+export const QUIET_START_MS = 300;
+
+/** The most the bounds are stretched: a machine 8 times slower than quiet still finishes a class. */
+export const MAX_SCALE = 8;
+
+/** How many times the probe runs; the median counts, so one slow start is not taken for a slow machine. */
+const PROBES = 3;
+
+/** What the calibration measured and what it made of it. */
+export interface Calibration {
+  /** The command timed, e.g. `python3 -c pass`. */
+  readonly probe: string;
+  /** Its median start-to-exit time, in milliseconds. */
+  readonly startMs: number;
+  /** What every bound is multiplied by (1 to {@link MAX_SCALE}). */
+  readonly scale: number;
+  readonly bounds: Bounds;
+}
+
+/**
+ * The factor for an interpreter start of `startMs`: 1 up to
+ * {@link QUIET_START_MS}, proportional beyond, at most {@link MAX_SCALE}.
+ *
+ * @example
+ * scaleFor(150); // 1
+ * scaleFor(900); // 3
+ */
+export function scaleFor(startMs: number): number {
+  if (!Number.isFinite(startMs) || startMs <= QUIET_START_MS) return 1;
+  return Math.min(MAX_SCALE, Math.round((startMs / QUIET_START_MS) * 10) / 10);
+}
+
+/**
+ * {@link QUIET_BOUNDS} times `scale`. ACK_GRADER_SCENARIO_MS, when set, is
+ * the scenario limit exactly (the specs use a short one to cut a scenario off).
+ */
+export function boundsAt(scale: number): Bounds {
+  const fixed = Number(process.env.ACK_GRADER_SCENARIO_MS);
+  const scaled = Object.fromEntries(Object.entries(QUIET_BOUNDS).map(([key, ms]) => [key, Math.round(ms * scale)])) as unknown as Bounds;
+  return fixed > 0 ? { ...scaled, scenario: fixed } : scaled;
+}
+
+/**
+ * The no-op that times the target's interpreter: Python's or Node's own, and
+ * for anything else Node (the grader's own), as a measure of the machine.
+ */
+export function probeFor(target: Target): string[] {
+  const interpreter = target.server.argv[0] ?? '';
+  return isPython(interpreter) ? [interpreter, '-c', 'pass'] : [process.execPath, '-e', '0'];
+}
+
+/** Runs `argv` once in the target's folder and environment and resolves with how long it took, in ms. */
+function timeOnce(argv: readonly string[], target: Target): Promise<number> {
+  const [command, ...args] = argv;
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(command ?? 'true', args, { cwd: target.cwd, env: { ...process.env, ...target.env }, stdio: 'ignore' });
+    child.once('error', () => resolve(Number.NaN));
+    child.once('close', () => resolve(performance.now() - started));
+  });
+}
+
+/** Recent calibrations by probe (command and environment), with when they were taken. */
+const recent = new Map<string, { readonly at: number; readonly calibration: Calibration }>();
+
+/** How long a calibration stands for the next target with the same interpreter: a class of 40 is not measured 40 times. */
+export const CALIBRATION_MAX_AGE_MS = 60_000;
+
+/**
+ * Times the target's interpreter {@link PROBES} times, one after another,
+ * and scales the bounds by the median; a calibration of the same probe
+ * younger than `maxAgeMs` is reused (0 always measures). A probe that cannot
+ * run leaves the bounds at scale 1 (the programs' own check reports a missing
+ * interpreter).
+ *
+ * @example
+ * const { scale, bounds } = await calibrate(loadTarget('fixtures/python/target.json'));
+ */
+export async function calibrate(target: Target, maxAgeMs = CALIBRATION_MAX_AGE_MS): Promise<Calibration> {
+  const probe = probeFor(target);
+  const key = JSON.stringify([probe, target.env]); // not the folder: the probe measures the machine
+  const known = recent.get(key);
+  if (known !== undefined && performance.now() - known.at < maxAgeMs) return known.calibration;
+  const times: number[] = [];
+  for (let run = 0; run < PROBES; run += 1) times.push(await timeOnce(probe, target));
+  const sorted = times.filter(Number.isFinite).sort((a, b) => a - b);
+  const startMs = sorted.length === 0 ? Number.NaN : Math.round(sorted[Math.floor(sorted.length / 2)]!);
+  const scale = scaleFor(startMs);
+  const shown = probe.map((arg, index) => (index === 0 && arg === process.execPath ? 'node' : arg)).join(' ');
+  const calibration = { probe: shown, startMs, scale, bounds: boundsAt(scale) };
+  recent.set(key, { at: performance.now(), calibration });
+  return calibration;
+}
+
+/**
+ * The slower of two calibrations: a confirming run takes the bounds of
+ * whichever measured the busier machine.
+ */
+export function slower(one: Calibration, two: Calibration): Calibration {
+  return two.scale > one.scale ? two : one;
+}
+
+/** One line for the report, e.g. `python3 -c pass took 140 ms here (quiet is up to 300 ms): waits ×1`. */
+export function describeCalibration(calibration: Calibration): string {
+  const took = Number.isFinite(calibration.startMs) ? `took ${calibration.startMs} ms here` : 'could not run here';
+  return `${calibration.probe} ${took} (quiet is up to ${QUIET_START_MS} ms): waits ×${calibration.scale}`;
+}
