@@ -8,6 +8,7 @@
  * 3 a harness problem (a busy fixed port, say) makes the grade untrustworthy.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,11 +18,14 @@ import { HarnessError } from '../harness/errors.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { gradebookCsv, gradeJson, gradeMarkdown, gradescopeResults, junitXml, rubricText } from './report.js';
 import { DEFAULT_RUBRIC, isItemId, ITEMS, rubricFromJson, RubricError, type ItemId, type Rubric } from './rubric.js';
-import { gradeTarget, type TargetGrade } from './run.js';
+import { gradeTarget, portKey, type TargetGrade } from './run.js';
 import { ENTRY_ENV, serveOneJob, stopWorkers, WORKER_FLAG } from './worker.js';
+import { mapPool } from './pool.js';
+import { progressLine, type Progress } from './progress.js';
 
-const USAGE = `usage: npm run grade -- [target.json | folder of targets] [--out DIR] [--gradescope FILE] [--only ITEM,...] [--rubric FILE] [--no-sandbox] [--verbose]
+const USAGE = `usage: npm run grade -- [target.json | folder of targets] [--jobs N] [--out DIR] [--gradescope FILE] [--only ITEM,...] [--rubric FILE] [--no-sandbox] [--verbose]
   no target: grades the reference implementation (fixtures/targets/reference.json)
+  --jobs N           grade N targets at once (default: the number of cores, ${availableParallelism()} here)
   --out DIR          where reports go (default: reports/)
   --gradescope FILE  also write Gradescope's results.json there (one target only)
   --only ITEM,...    grade only these rubric items (ids: ${ITEMS.map((item) => item.id).join(', ')})
@@ -51,7 +55,18 @@ export function targetFiles(path: string): string[] {
   return found;
 }
 
-function parse(argv: readonly string[]): { targets: string[]; out: string; gradescope?: string; only?: ItemId[]; rubric: Rubric; direct: boolean; verbose: boolean } {
+/** The most targets graded at once: each runs its own programs, so more would only thrash. */
+const MAX_JOBS = 64;
+
+/** Reads `--jobs`: a whole number from 1 to {@link MAX_JOBS}; default the number of cores. */
+function parseJobs(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const jobs = Number(value);
+  if (!/^\d+$/.test(value) || jobs < 1 || jobs > MAX_JOBS) throw new UsageError(`--jobs takes a whole number from 1 to ${MAX_JOBS} (got "${value}")`);
+  return jobs;
+}
+
+function parse(argv: readonly string[]): { targets: string[]; out: string; gradescope?: string; only?: ItemId[]; rubric: Rubric; direct: boolean; verbose: boolean; jobs: number } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -59,6 +74,7 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
       allowPositionals: true,
       options: {
         out: { type: 'string' },
+        jobs: { type: 'string' },
         gradescope: { type: 'string' },
         only: { type: 'string' },
         rubric: { type: 'string' },
@@ -88,6 +104,7 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
     out: resolve(values.out ?? join(REPO_ROOT, 'reports')),
     verbose: values.verbose === true,
     direct: values['no-sandbox'] === true,
+    jobs: parseJobs(values.jobs),
     ...(values.gradescope ? { gradescope: resolve(values.gradescope) } : {}),
     ...(only ? { only: only.filter(isItemId) } : {}),
   };
@@ -115,24 +132,78 @@ function fullMarks(grade: TargetGrade, target: Target): boolean {
   return grade.items.every((item) => item.verdict.passed || (item.part === 'chat' && !target.parts.chat));
 }
 
+/**
+ * What a run of several targets shows while it goes: each target's rubric on
+ * stdout in the order the targets were named (whatever order they finish in),
+ * and the progress on stderr, rewritten in place on a terminal, one plain
+ * line per finished target elsewhere. A single target shows only its rubric.
+ */
+function reporter(total: number): { note(line: string): void; finished(grade: TargetGrade, index: number, outcome: 'full' | 'lost' | 'harness'): void } {
+  const started = performance.now();
+  const pending = new Map<number, TargetGrade>();
+  let nextToPrint = 0;
+  const counts = { done: 0, lostPoints: 0, harnessProblems: 0 };
+  const live = process.stderr.isTTY === true && total > 1;
+  let shown = false;
+  const clear = (): void => {
+    if (shown) process.stderr.write('\r\u001b[K');
+    shown = false;
+  };
+  return {
+    note(line) {
+      clear();
+      process.stderr.write(`${line}\n`);
+    },
+    finished(grade, index, outcome) {
+      counts.done += 1;
+      if (outcome === 'lost') counts.lostPoints += 1;
+      if (outcome === 'harness') counts.harnessProblems += 1;
+      pending.set(index, grade);
+      clear();
+      for (let next = pending.get(nextToPrint); next !== undefined; next = pending.get(nextToPrint)) {
+        process.stdout.write(`${rubricText(next)}\n\n`);
+        pending.delete(nextToPrint);
+        nextToPrint += 1;
+      }
+      if (total === 1) return;
+      const state: Progress = { ...counts, total, elapsedMs: performance.now() - started };
+      if (live) {
+        process.stderr.write(`grade: ${progressLine(state)}`);
+        shown = counts.done < total;
+        if (!shown) process.stderr.write('\n'); // the last state stays on screen
+      } else {
+        process.stderr.write(`grade: ${progressLine(state)} (${grade.name}: ${grade.scores.ack}/${grade.max.ack}+${grade.scores.chat})\n`);
+      }
+    },
+  };
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const options = parse(argv);
   // Every description is checked before anything runs: a mistake is exit 2 in a second, not lost points later.
   const loaded = options.targets.map((file) => loadTarget(file));
   for (const target of loaded) checkPrograms(target);
-  const grades: TargetGrade[] = [];
   let code: number = GRADE_EXIT.fullMarks;
   const isolation = detectIsolation(options.direct);
   if (isolation.kind === 'direct') process.stderr.write(`grade: ${isolation.why}\n`);
-  for (const target of loaded) {
-    const note = (line: string): void => {
-      if (options.verbose || line.includes('TIME_WAIT')) process.stderr.write(`grade: ${target.name}: ${line}\n`);
-    };
-    const grade = await gradeTarget(target, { onNote: note, rubric: options.rubric, direct: options.direct, ...(options.only ? { only: options.only } : {}) });
-    grades.push(grade);
-    process.stdout.write(`${rubricText(grade)}\n\n`);
+  const progress = reporter(loaded.length);
+  const grades = await mapPool(
+    loaded,
+    (target) => {
+      const note = (line: string): void => {
+        if (options.verbose || line.includes('TIME_WAIT')) progress.note(`grade: ${target.name}: ${line}`);
+      };
+      return gradeTarget(target, { onNote: note, rubric: options.rubric, direct: options.direct, ...(options.only ? { only: options.only } : {}) });
+    },
+    {
+      concurrency: options.jobs,
+      keyOf: (target) => portKey(target, isolation),
+      onResult: (grade, index) => progress.finished(grade, index, grade.harnessProblems.length > 0 ? 'harness' : fullMarks(grade, loaded[index]!) ? 'full' : 'lost'),
+    },
+  );
+  for (const [index, grade] of grades.entries()) {
     if (grade.harnessProblems.length > 0) code = GRADE_EXIT.harness;
-    else if (code === GRADE_EXIT.fullMarks && !fullMarks(grade, target)) code = GRADE_EXIT.pointsLost;
+    else if (code === GRADE_EXIT.fullMarks && !fullMarks(grade, loaded[index]!)) code = GRADE_EXIT.pointsLost;
   }
   const written = [
     write(join(options.out, 'grade.md'), gradeMarkdown(grades)),

@@ -5,7 +5,7 @@
  * a verdict per rubric item. A hang costs the items of that scenario, never
  * the run; the dialect learned by the first scenario carries to the rest.
  */
-import { detectIsolation } from '../harness/isolation.js';
+import { detectIsolation, type Isolation } from '../harness/isolation.js';
 import { declaredDialect, describeDialect } from './dialect.js';
 import { DEFAULT_RUBRIC, PART_POINTS, type Item, type ItemId, type Part, type Rubric } from './rubric.js';
 import { PLAN, runJob, type JobResult } from './scenario-job.js';
@@ -84,6 +84,19 @@ export function confirm(first: JobResult, second: JobResult, items: readonly Ite
   }
   const problems = unstable.length > 0 ? [`${unstable.join(', ')} gave different verdicts in two runs of the same scenario`] : [];
   return { ...first, verdicts, harnessProblems: [...first.harnessProblems, ...second.harnessProblems, ...problems], notes: [...first.notes, ...second.notes] };
+}
+
+/**
+ * What a target must not share with another graded at the same time: without
+ * a private network namespace each, targets on hard-coded ports could meet on
+ * one (or on its TIME_WAIT), so they go one at a time; with one, nothing.
+ *
+ * @example
+ * mapPool(targets, grade, { concurrency: 2, keyOf: (target) => portKey(target, detectIsolation()) });
+ */
+export function portKey(target: Target, isolation: Isolation): string | undefined {
+  const fixed = [target.server, target.chat?.server].some((server) => typeof server?.port === 'number');
+  return isolation.kind === 'direct' && fixed ? 'fixed ports' : undefined;
 }
 
 /**

@@ -1,0 +1,111 @@
+// `npm run grade -- FOLDER --jobs N`: several targets at once, several of them on
+// the same hard-coded port, with the same reports as one at a time; without the
+// sandbox, fixed-port targets wait for each other.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { portKey } from '../grader/run.js';
+import { loadTarget, type Target } from '../grader/target.js';
+import { commandWorks } from '../harness/commands.js';
+import { detectIsolation, type Isolation } from '../harness/isolation.js';
+import { launch } from '../harness/process.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { useScene } from './support/vitest.js';
+
+/** A temporary folder removed when the test ends. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ack-jobs-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs the compiled grader and returns how it ended and what it printed. */
+async function grade(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = launch(useScene(), { label: 'grade', argv: ['node', 'dist/grader/cli.js', ...args], cwd: REPO_ROOT });
+  const exit = await child.waitForExit(170_000);
+  return { code: exit.code, stdout: child.output(), stderr: child.output('stderr') };
+}
+
+/** A report with its timings taken out: the time graded, and the calibration (a busier machine scales the waits). */
+const withoutTimings = (text: string): string =>
+  text
+    .replace(/graded in \d+\.\d s|Graded in \d+\.\d s/g, 'graded in T s')
+    .replace(/took \d+ ms here \(quiet is up to 300 ms\): waits ×[\d.]+/g, 'took T ms here: waits ×T')
+    .replace(/"seconds": [\d.]+/g, '"seconds": T')
+    .replace(/time="[\d.]+"/g, 'time="T"')
+    .replace(/,[\d.]+\r?$/gm, ',T');
+
+/**
+ * A class folder of five targets: three on port 12000 (two of them the same
+ * Python 2 submission), one broken on a free port, one correct on a free port.
+ * Written before grading: order-x-first kept by all but ack-wrong-order.
+ */
+function classFolder(): { dir: string; names: string[] } {
+  const dir = tempDir();
+  const copies: Array<[string, string]> = [
+    ['a-py2-12000', 'fixtures/submissions/py2-hardcoded/target.json'],
+    ['b-broken-order', 'fixtures/broken/ack-wrong-order/target.json'],
+    ['c-threads-12000', 'fixtures/submissions/tb-threads-py2/target.json'],
+    ['d-python', 'fixtures/python/target.json'],
+    ['e-py2-12000-again', 'fixtures/submissions/py2-hardcoded/target.json'],
+  ];
+  for (const [name, file] of copies) {
+    const description = JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8')) as Record<string, unknown>;
+    const folder = join(REPO_ROOT, file, '..', String(description.cwd ?? '.'));
+    writeFileSync(join(dir, `${name}.json`), JSON.stringify({ ...description, name, cwd: folder }));
+  }
+  return { dir, names: copies.map(([name]) => name) };
+}
+
+const isolation = detectIsolation();
+const PYTHON2 = commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' });
+const why = isolation.kind === 'direct' ? isolation.why : !PYTHON2 ? 'python2 (2.7.18) cannot run here' : undefined;
+
+test.skipIf(why !== undefined)('five targets, three on port 12000, get the same reports with --jobs 3 as with --jobs 1', { timeout: 360_000 }, async () => {
+  const { dir, names } = classFolder();
+  const [one, three] = [tempDir(), tempDir()];
+  const serial = await grade([dir, '--only', 'order-x-first', '--jobs', '1', '--out', one]);
+  const parallel = await grade([dir, '--only', 'order-x-first', '--jobs', '3', '--out', three]);
+  expect([serial.code, parallel.code]).toEqual([1, 1]);
+  for (const file of ['grade.md', 'grade.json', 'junit.xml', 'gradebook.csv']) {
+    expect(withoutTimings(readFileSync(join(three, file), 'utf8')), file).toBe(withoutTimings(readFileSync(join(one, file), 'utf8')));
+  }
+  const [header, ...rows] = readFileSync(join(three, 'gradebook.csv'), 'utf8').trimEnd().split('\n').map((row) => row.split(','));
+  const [nameAt, scoreAt] = ['target', 'executes correctly (60)'].map((column) => header!.indexOf(column));
+  expect(rows.map((row) => [row[nameAt!], row[scoreAt!]])).toEqual(names.map((name) => [name, name === 'b-broken-order' ? '0' : '8']));
+  // The rubrics on stdout come in the order the targets were named, whatever order they finished in.
+  expect([...parallel.stdout.matchAll(/^Grade for (.+)$/gm)].map((match) => match[1])).toEqual(names);
+});
+
+test.skipIf(why !== undefined)('a folder shows one progress line per graded target on stderr when it is not a terminal', { timeout: 180_000 }, async () => {
+  const { dir } = classFolder();
+  const { stderr } = await grade([dir, '--only', 'order-x-first', '--jobs', '2', '--out', tempDir()]);
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(5);
+  expect(lines.map((line) => /^grade: (\d)\/5 graded, (\d) lost points, \d+s elapsed, (?:about \d+s left|done) \((.+): \d+\/60\+0\)$/.exec(line)?.[1])).toEqual(['1', '2', '3', '4', '5']);
+  expect(lines.at(-1)).toMatch(/^grade: 5\/5 graded, 1 lost points, \d+s elapsed, done \(/);
+});
+
+test.for<[string]>([['0'], ['65'], ['two'], ['1.5']])('--jobs %s is refused with exit 2 and one line, then the usage', async ([jobs]) => {
+  const { code, stdout, stderr } = await grade(['fixtures/python/target.json', '--jobs', jobs]);
+  expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+  expect(stderr.split('\n')[0]).toBe(`grade: --jobs takes a whole number from 1 to 64 (got "${jobs}")`);
+  expect(stderr.split('\n')[1]).toMatch(/^usage: npm run grade -- /);
+});
+
+describe('which targets wait for each other', () => {
+  const sandboxed: Isolation = { kind: 'namespace', prefix: ['unshare'] };
+  const direct: Isolation = { kind: 'direct', why: 'no namespaces here' };
+  const python = loadTarget('fixtures/python/target.json');
+  const fixed = loadTarget('fixtures/submissions/py2-hardcoded/target.json');
+  const chatOnFixed: Target = { ...python, chat: { ...python.chat!, server: { ...python.chat!.server, port: 12001 } } };
+  test.each<[string, Target, Isolation, string | undefined]>([
+    ['a fixed-port target in its own namespace', fixed, sandboxed, undefined],
+    ['a fixed-port target without the sandbox', fixed, direct, 'fixed ports'],
+    ['a free-port target without the sandbox', python, direct, undefined],
+    ['a target whose chat alone has a fixed port, without the sandbox', chatOnFixed, direct, 'fixed ports'],
+  ])('%s: key %s', (_, target, isolation, key) => {
+    expect(portKey(target, isolation)).toBe(key);
+  });
+});
