@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Compiles the TypeScript only when a source changed since the last build, so
+// `npm run grade` costs grading time, not a 15 s `tsc` on every call. Plain
+// JavaScript on purpose: it must run before anything is compiled.
+// Usage: node scripts/ensure-built.mjs   (exit 0 when dist/ is current or was rebuilt)
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** What tsconfig.json compiles, and the settings that change the output. */
+const SOURCES = ['impl', 'harness', 'grader', 'scripts', 'bench', 'spec', 'types', 'vitest.config.ts', 'tsconfig.json'];
+/** tsc writes every output on each build, so one output's time is the build's. */
+const STAMP = join(root, 'dist', 'grader', 'cli.js');
+
+/** The newest modification time of a .ts file (or a listed file) under `path`. */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let latest = 0;
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) latest = Math.max(latest, newest(full));
+    else if (entry.name.endsWith('.ts')) latest = Math.max(latest, statSync(full).mtimeMs);
+  }
+  return latest;
+}
+
+const built = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
+const changed = Math.max(...SOURCES.map((source) => newest(join(root, source))));
+if (built > changed) process.exit(0);
+
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  process.stderr.write('build: TypeScript is not installed; run npm ci first\n');
+  process.exit(2);
+}
+process.stderr.write(built === 0 ? 'build: compiling (first run)\n' : 'build: sources changed since the last build; compiling\n');
+const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+process.exit(result.status ?? 1);
