@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * `npm run grade -- [target.json | folder] [options]`: grades one target, or
- * every target in a folder, prints the rubric and writes the reports.
+ * every target in a folder, or (with `--template`) every student folder in a
+ * folder by one description; prints the rubric and writes the reports.
  *
  * Exit codes: 0 every claimed part got full marks; 1 points were lost;
- * 2 the command line or a target description is wrong (nothing graded);
+ * 2 the command line or a target description is wrong (nothing graded), or
+ * the template could not be applied to some students (the rest are graded);
  * 3 a harness problem (a busy fixed port, say) makes the grade untrustworthy.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { detectIsolation } from '../harness/isolation.js';
 import { checkPrograms, DescriptionError, loadTarget, type Target } from './target.js';
+import { classTargets, loadTemplate, studentFolders, type StudentProblem } from './class.js';
 import { HarnessError } from '../harness/errors.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { gradebookCsv, gradeJson, gradeMarkdown, gradescopeResults, junitXml, rubricText } from './report.js';
@@ -23,8 +26,11 @@ import { ENTRY_ENV, serveOneJob, stopWorkers, WORKER_FLAG } from './worker.js';
 import { mapPool } from './pool.js';
 import { progressLine, type Progress } from './progress.js';
 
-const USAGE = `usage: npm run grade -- [target.json | folder of targets] [--jobs N] [--out DIR] [--gradescope FILE] [--only ITEM,...] [--rubric FILE] [--no-sandbox] [--verbose]
+const USAGE = `usage: npm run grade -- [target.json | folder of targets] [--template FILE] [--jobs N] [--out DIR] [--gradescope FILE] [--only ITEM,...] [--rubric FILE] [--no-sandbox] [--verbose]
   no target: grades the reference implementation (fixtures/targets/reference.json)
+  --template FILE    one description for a class: every folder in the folder named is a student,
+                     graded by FILE with argv globs (*, ?, [...]) resolved in the student's folder;
+                     a student it does not fit is not graded, says why, and makes the exit 2
   --jobs N           grade N targets at once (default: the number of cores, ${availableParallelism()} here)
   --out DIR          where reports go (default: reports/)
   --gradescope FILE  also write Gradescope's results.json there (one target only)
@@ -66,7 +72,22 @@ function parseJobs(value: string | undefined): number {
   return jobs;
 }
 
-function parse(argv: readonly string[]): { targets: string[]; out: string; gradescope?: string; only?: ItemId[]; rubric: Rubric; direct: boolean; verbose: boolean; jobs: number } {
+/** A class to grade by one description: the folder of student folders and the template file. */
+interface ClassOption {
+  readonly folder: string;
+  readonly template: string;
+}
+
+/** Reads `FOLDER --template FILE`: both must exist, and the folder must hold a student folder. */
+function classOption(folder: string | undefined, template: string): ClassOption {
+  if (folder === undefined) throw new UsageError('--template needs the folder of student folders it applies to');
+  if (!existsSync(template)) throw new UsageError(`--template: ${template} does not exist; name the description to apply to every student`);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`--template applies to a folder of student folders; ${folder} is not a folder`);
+  if (studentFolders(folder).length === 0) throw new UsageError(`${folder} holds no student folder; with --template each folder in it is one student`);
+  return { folder: resolve(folder), template: resolve(template) };
+}
+
+function parse(argv: readonly string[]): { targets: string[]; class?: ClassOption; out: string; gradescope?: string; only?: ItemId[]; rubric: Rubric; direct: boolean; verbose: boolean; jobs: number } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -76,6 +97,7 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
         out: { type: 'string' },
         jobs: { type: 'string' },
         gradescope: { type: 'string' },
+        template: { type: 'string' },
         only: { type: 'string' },
         rubric: { type: 'string' },
         verbose: { type: 'boolean' },
@@ -96,10 +118,13 @@ function parse(argv: readonly string[]): { targets: string[]; out: string; grade
   const only = values.only?.split(',').map((id) => id.trim());
   const unknown = only?.find((id) => !isItemId(id));
   if (unknown !== undefined) throw new UsageError(`--only: there is no item "${unknown}"`);
-  const targets = targetFiles(positionals[0] ?? join(REPO_ROOT, 'fixtures/targets/reference.json'));
-  if (values.gradescope && targets.length > 1) throw new UsageError('--gradescope grades one submission; name one target, not a folder');
+  const klass = values.template === undefined ? undefined : classOption(positionals[0], values.template);
+  const targets = klass ? [] : targetFiles(positionals[0] ?? join(REPO_ROOT, 'fixtures/targets/reference.json'));
+  const count = klass ? studentFolders(klass.folder).length : targets.length;
+  if (values.gradescope && count > 1) throw new UsageError('--gradescope grades one submission; name one target, not a folder');
   return {
     targets,
+    ...(klass ? { class: klass } : {}),
     rubric: values.rubric === undefined ? DEFAULT_RUBRIC : readRubric(values.rubric),
     out: resolve(values.out ?? join(REPO_ROOT, 'reports')),
     verbose: values.verbose === true,
@@ -125,6 +150,26 @@ function write(file: string, text: string): string {
   mkdirSync(resolve(file, '..'), { recursive: true });
   writeFileSync(file, text);
   return file;
+}
+
+/**
+ * What to grade: the descriptions named, each checked before anything runs;
+ * or, with --template, the template applied to every student folder (its
+ * interpreters checked once), with the students it does not fit named on
+ * stderr, one line each, and returned to be reported, not graded.
+ */
+function planTargets(options: ReturnType<typeof parse>): { targets: Target[]; notGraded: StudentProblem[] } {
+  if (!options.class) {
+    // Every description is checked before anything runs: a mistake is exit 2 in a second, not lost points later.
+    const targets = options.targets.map((file) => loadTarget(file));
+    for (const target of targets) checkPrograms(target);
+    return { targets, notGraded: [] };
+  }
+  const template = loadTemplate(options.class.template);
+  checkPrograms({ ...template, cwd: options.class.folder }, { files: false });
+  const planned = classTargets(options.class.folder, template);
+  for (const { student, problem } of planned.notGraded) process.stderr.write(`grade: ${student}: not graded: ${problem}\n`);
+  return planned;
 }
 
 /** Full marks on every part the target claims. */
@@ -172,7 +217,7 @@ function reporter(total: number): { note(line: string): void; finished(grade: Ta
         shown = counts.done < total;
         if (!shown) process.stderr.write('\n'); // the last state stays on screen
       } else {
-        process.stderr.write(`grade: ${progressLine(state)} (${grade.name}: ${grade.scores.ack}/${grade.max.ack}+${grade.scores.chat})\n`);
+        process.stderr.write(`grade: ${progressLine(state)} (${grade.student}: ${grade.scores.ack}/${grade.max.ack}+${grade.scores.chat})\n`);
       }
     },
   };
@@ -180,9 +225,7 @@ function reporter(total: number): { note(line: string): void; finished(grade: Ta
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parse(argv);
-  // Every description is checked before anything runs: a mistake is exit 2 in a second, not lost points later.
-  const loaded = options.targets.map((file) => loadTarget(file));
-  for (const target of loaded) checkPrograms(target);
+  const { targets: loaded, notGraded } = planTargets(options);
   let code: number = GRADE_EXIT.fullMarks;
   const isolation = detectIsolation(options.direct);
   if (isolation.kind === 'direct') process.stderr.write(`grade: ${isolation.why}\n`);
@@ -205,16 +248,21 @@ async function main(argv: readonly string[]): Promise<number> {
     if (grade.harnessProblems.length > 0) code = GRADE_EXIT.harness;
     else if (code === GRADE_EXIT.fullMarks && !fullMarks(grade, loaded[index]!)) code = GRADE_EXIT.pointsLost;
   }
+  // A student the template does not fit is a description problem (2), named in every report; a harness problem still says more.
+  if (notGraded.length > 0 && code !== GRADE_EXIT.harness) code = GRADE_EXIT.usage;
   const written = [
-    write(join(options.out, 'grade.md'), gradeMarkdown(grades)),
-    write(join(options.out, 'grade.json'), gradeJson(grades)),
-    write(join(options.out, 'junit.xml'), junitXml(grades)),
-    write(join(options.out, 'gradebook.csv'), gradebookCsv(grades)),
+    write(join(options.out, 'grade.md'), gradeMarkdown(grades, notGraded)),
+    write(join(options.out, 'grade.json'), gradeJson(grades, notGraded)),
+    write(join(options.out, 'junit.xml'), junitXml(grades, notGraded)),
+    write(join(options.out, 'gradebook.csv'), gradebookCsv(grades, notGraded)),
   ];
-  if (grades.length === 1) written.push(write(join(options.out, 'results.json'), gradescopeResults(grades[0]!)));
-  if (options.gradescope && grades.length === 1) written.push(write(options.gradescope, gradescopeResults(grades[0]!)));
-  if (grades.length > 1) {
-    process.stdout.write(`${grades.length} targets: ${grades.map((grade) => `${grade.name} ${grade.scores.ack}/${grade.max.ack}+${grade.scores.chat}`).join(', ')}\n`);
+  const one = grades.length === 1 && notGraded.length === 0 ? grades[0] : undefined;
+  if (one) written.push(write(join(options.out, 'results.json'), gradescopeResults(one)));
+  if (options.gradescope && one) written.push(write(options.gradescope, gradescopeResults(one)));
+  if (grades.length + notGraded.length > 1) {
+    const scored = grades.map((grade) => `${grade.student} ${grade.scores.ack}/${grade.max.ack}+${grade.scores.chat}`);
+    const unscored = notGraded.map(({ student }) => `${student} not graded`);
+    process.stdout.write(`${grades.length + notGraded.length} ${options.class ? 'students' : 'targets'}: ${[...scored, ...unscored].join(', ')}\n`);
   }
   process.stdout.write(`Reports: ${written.map((file) => relative(process.cwd(), file) || file).join(', ')}\n`);
   return code;

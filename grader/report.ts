@@ -1,11 +1,14 @@
 /**
  * Turns grades into what people and platforms read: the console rubric,
  * reports/grade.md and grade.json, Gradescope's results.json, JUnit XML and,
- * for a folder of targets, a gradebook CSV. Pure functions of the grades.
+ * for a folder of targets, a gradebook CSV. Pure functions of the grades and,
+ * for a class template, of the students it could not be applied to (each
+ * report names them and why, never as a grade of zero).
  */
 import stripAnsi from 'strip-ansi';
 import { visible } from '../harness/text.js';
 import { ITEMS, MARKED_BY_A_PERSON, PART_POINTS, PART_TITLES, type Part } from './rubric.js';
+import type { StudentProblem } from './class.js';
 import type { ItemResult, TargetGrade } from './run.js';
 
 const PARTS: readonly Part[] = ['ack', 'chat'];
@@ -50,7 +53,7 @@ const pointsOf = (result: ItemResult): string => `${result.score}/${result.point
 
 /** The rubric for one target, as printed on the console. */
 export function rubricText(grade: TargetGrade): string {
-  const lines = [`Grade for ${grade.name}`, `  ${grade.file}`, `  dialect: ${grade.dialect}`, `  waits: ${grade.calibration}`, ''];
+  const lines = [`Grade for ${grade.student}: ${grade.name}`, `  ${grade.file}`, `  dialect: ${grade.dialect}`, `  waits: ${grade.calibration}`, ''];
   for (const part of PARTS) {
     lines.push(`${PART_TITLES[part]}: ${grade.scores[part]}/${grade.max[part]}`);
     const results = grade.items.filter((item) => item.part === part);
@@ -74,11 +77,11 @@ export function rubricText(grade: TargetGrade): string {
   return lines.join('\n');
 }
 
-/** reports/grade.md: every target's rubric, failures with their evidence in code blocks. */
-export function gradeMarkdown(grades: readonly TargetGrade[]): string {
+/** reports/grade.md: every target's rubric, failures with their evidence in code blocks; then the students not graded, and why. */
+export function gradeMarkdown(grades: readonly TargetGrade[], notGraded: readonly StudentProblem[] = []): string {
   const out = ['# Grade', ''];
   for (const grade of grades) {
-    out.push(`## ${grade.name}`, '', `Target: \`${grade.file}\``, '', `Dialect: ${grade.dialect}.`, '', `Waits: ${grade.calibration}.`, '');
+    out.push(`## ${grade.student}: ${grade.name}`, '', `Target: \`${grade.file}\``, '', `Dialect: ${grade.dialect}.`, '', `Waits: ${grade.calibration}.`, '');
     out.push(`| part | score |`, '| --- | ---: |');
     for (const part of PARTS) out.push(`| ${PART_TITLES[part]} | ${grade.scores[part]}/${grade.max[part]} |`);
     for (const row of MARKED_BY_A_PERSON) out.push(`| ${row.title} | marked by a person (${row.points}) |`);
@@ -90,12 +93,15 @@ export function gradeMarkdown(grades: readonly TargetGrade[]): string {
     for (const problem of grade.harnessProblems) out.push(`> Harness problem (not the submission's fault): ${problem}`, '');
     out.push(`Graded in ${grade.seconds.toFixed(1)} s.`, '');
   }
+  for (const { student, name, file, problem } of notGraded) {
+    out.push(`## ${student}: ${name}`, '', `Target: \`${file}\``, '', `**Not graded**: ${problem}`, '');
+  }
   return out.join('\n');
 }
 
-/** reports/grade.json: the grades as data. */
-export function gradeJson(grades: readonly TargetGrade[]): string {
-  return `${JSON.stringify({ rubric: { points: PART_POINTS, items: ITEMS, markedByAPerson: MARKED_BY_A_PERSON }, targets: grades }, null, 2)}\n`;
+/** reports/grade.json: the grades as data, and the students not graded with why. */
+export function gradeJson(grades: readonly TargetGrade[], notGraded: readonly StudentProblem[] = []): string {
+  return `${JSON.stringify({ rubric: { points: PART_POINTS, items: ITEMS, markedByAPerson: MARKED_BY_A_PERSON }, targets: grades, notGraded }, null, 2)}\n`;
 }
 
 /**
@@ -138,8 +144,8 @@ const xml = (text: string): string =>
   // eslint-disable-next-line no-control-regex
   text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 
-/** JUnit XML: a test suite per target and part, a test case per item. */
-export function junitXml(grades: readonly TargetGrade[]): string {
+/** JUnit XML: a test suite per target and part, a test case per item; a student not graded is a suite with one error. */
+export function junitXml(grades: readonly TargetGrade[], notGraded: readonly StudentProblem[] = []): string {
   const suites = grades.flatMap((grade) =>
     PARTS.map((part) => {
       const results = grade.items.filter((item) => item.part === part);
@@ -157,22 +163,40 @@ export function junitXml(grades: readonly TargetGrade[]): string {
       ].join('\n');
     }),
   );
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.join('\n')}\n</testsuites>\n`;
+  const errors = notGraded.map(({ student, problem }) =>
+    [
+      `  <testsuite name="${xml(`${student}: not graded`)}" tests="1" failures="0" errors="1" time="0.000">`,
+      `    <testcase classname="${xml(student)}" name="the template applies" time="0.000">\n      <error message="${xml(problem)}"/>\n    </testcase>`,
+      '  </testsuite>',
+    ].join('\n'),
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${[...suites, ...errors].join('\n')}\n</testsuites>\n`;
 }
 
 const csvCell = (value: string | number): string => (/[",\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value));
 
-/** reports/gradebook.csv: one row per target, a column per item. */
-export function gradebookCsv(grades: readonly TargetGrade[]): string {
+/**
+ * reports/gradebook.csv: one row per student, sorted by student, with both
+ * totals, a column per item (empty when not run), the harness problems, why
+ * the student was not graded, and the seconds. A student not graded has empty
+ * score cells and the reason, so no one mistakes it for a grade of zero.
+ */
+export function gradebookCsv(grades: readonly TargetGrade[], notGraded: readonly StudentProblem[] = []): string {
   const max = grades[0]?.max ?? PART_POINTS;
-  const header = ['target', 'file', `executes correctly (${max.ack})`, `extra credit (${max.chat})`, ...ITEMS.map((item) => item.id), 'harness problems'];
-  const rows = grades.map((grade) => [
+  const header = ['student', 'target', 'file', `executes correctly (${max.ack})`, `extra credit (${max.chat})`, ...ITEMS.map((item) => item.id), 'harness problems', 'not graded because', 'seconds'];
+  const graded = grades.map((grade) => [
+    grade.student,
     grade.name,
     grade.file,
     grade.scores.ack,
     grade.scores.chat,
     ...ITEMS.map((item) => grade.items.find((result) => result.id === item.id)?.score ?? ''),
     grade.harnessProblems.join('; '),
+    '',
+    grade.seconds.toFixed(1),
   ]);
+  const ungraded = notGraded.map(({ student, name, file, problem }) => [student, name, file, '', '', ...ITEMS.map(() => ''), '', problem, '']);
+  // By student, whatever order the grades finished in.
+  const rows = [...graded, ...ungraded].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0));
   return `${[header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
 }

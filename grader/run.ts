@@ -6,6 +6,7 @@
  * the run; the dialect learned by the first scenario carries to the rest.
  */
 import { detectIsolation, type Isolation } from '../harness/isolation.js';
+import { studentOf } from './class.js';
 import { declaredDialect, describeDialect } from './dialect.js';
 import { DEFAULT_RUBRIC, PART_POINTS, type Item, type ItemId, type Part, type Rubric } from './rubric.js';
 import { PLAN, runJob, type JobResult } from './scenario-job.js';
@@ -23,6 +24,8 @@ export interface ItemResult extends Item {
 
 /** A target's grade. */
 export interface TargetGrade {
+  /** Whose submission: the student folder a class template was applied to, else derived from the file (grader/class.ts). */
+  readonly student: string;
   readonly name: string;
   readonly file: string;
   readonly items: readonly ItemResult[];
@@ -153,6 +156,7 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
   });
   const scoreOf = (part: Part): number => items.filter((item) => item.part === part).reduce((sum, item) => sum + item.score, 0);
   return {
+    student: target.student ?? studentOf(target.file),
     name: target.name,
     file: target.file,
     items,

@@ -89,6 +89,11 @@ export interface Target extends Programs {
   readonly terminal?: boolean;
   /** Present when the target implements the chat. */
   readonly chat?: ChatPrograms;
+  /**
+   * Whose submission this is, for the reports: the student folder a class
+   * template was applied to (grader/class.ts); otherwise derived from `file`.
+   */
+  readonly student?: string;
 }
 
 /**
@@ -309,6 +314,19 @@ export function isPython(command: string): boolean {
 /** An argument that names a program file: a source or archive the interpreter must find. */
 const PROGRAM_FILE = /\.(py|pyw|js|mjs|cjs|rb|pl|sh|jar|php|lua)$/;
 
+/**
+ * Whether an argv argument (after the command) names a program file that must
+ * exist relative to `cwd`: not an option, not a placeholder, and ending in a
+ * source or archive extension.
+ *
+ * @example
+ * namesProgramFile('Server.py'); // true
+ * namesProgramFile('{port}'); // false
+ */
+export function namesProgramFile(arg: string): boolean {
+  return !arg.startsWith('-') && !arg.includes('{') && PROGRAM_FILE.test(arg);
+}
+
 /** Every program a grade of `target` would start, with the field that names it. */
 function programsOf(target: Target): Array<{ field: string; program: ProgramDescription }> {
   const programs = [
@@ -331,13 +349,15 @@ function programsOf(target: Target): Array<{ field: string; program: ProgramDesc
  * Checks, before anything runs, that each program `target` names can start
  * here: its folder exists, its command is installed (a Python interpreter is
  * asked its version, since a pyenv shim exists even where its version does
- * not), and the program files its argv names exist relative to `cwd`.
+ * not), and the program files its argv names exist relative to `cwd`
+ * (unless `files` is false: a class template's files are checked per
+ * student, in grader/class.ts).
  * Throws a one-line {@link DescriptionError} naming the field and the fix.
  *
  * @example
  * checkPrograms(loadTarget('fixtures/python/target.json')); // throws if python3 is missing
  */
-export function checkPrograms(target: Target): void {
+export function checkPrograms(target: Target, { files = true }: { readonly files?: boolean } = {}): void {
   const fail: (field: string, problem: string) => never = (field, problem) => {
     throw new DescriptionError(`${target.file}: ${field} ${problem}`);
   };
@@ -356,8 +376,8 @@ export function checkPrograms(target: Target): void {
         if (!check.ok) fail(`${field}.argv`, `names ${command}, which cannot run here (${check.said}); install it or change ${field}.argv`);
       }
     }
-    for (const arg of args) {
-      if (arg.startsWith('-') || arg.includes('{') || !PROGRAM_FILE.test(arg)) continue;
+    for (const arg of files ? args : []) {
+      if (!namesProgramFile(arg)) continue;
       if (!existsSync(resolve(target.cwd, arg))) {
         fail(`${field}.argv`, `names ${arg}, which does not exist in ${target.cwd}; fix the file name or "cwd"`);
       }

@@ -16,9 +16,9 @@ function tempDir(): string {
 }
 
 /** Runs the compiled grader and returns how it ended and what it printed. */
-async function grade(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function grade(args: readonly string[], waitMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = launch(useScene(), { label: 'grade', argv: ['node', 'dist/grader/cli.js', ...args], cwd: REPO_ROOT });
-  const exit = await child.waitForExit(60_000);
+  const exit = await child.waitForExit(waitMs);
   return { code: exit.code, stdout: child.output(), stderr: child.output('stderr') };
 }
 
@@ -42,6 +42,11 @@ test.for<[string, string[], string]>([
   ['an unknown option', ['--bogus'], 'unknown option --bogus'],
   ['an option without its value', ['--out'], 'option --out needs a value'],
   ['--gradescope with a folder', ['fixtures/submissions', '--gradescope', '/tmp/never.json'], '--gradescope grades one submission; name one target, not a folder'],
+  ['--template without a folder', ['--template', 'fixtures/class/template.json'], '--template needs the folder of student folders it applies to'],
+  ['--template that does not exist', ['fixtures/class', '--template', 'no/such.json'], '--template: no/such.json does not exist; name the description to apply to every student'],
+  ['--template with a file, not a folder', ['fixtures/class/template.json', '--template', 'fixtures/class/template.json'], '--template applies to a folder of student folders; fixtures/class/template.json is not a folder'],
+  ['--template with a folder without student folders', ['fixtures/class/dee', '--template', 'fixtures/class/template.json'], 'fixtures/class/dee holds no student folder; with --template each folder in it is one student'],
+  ['--gradescope with a class', ['fixtures/class', '--template', 'fixtures/class/template.json', '--gradescope', '/tmp/never.json'], '--gradescope grades one submission; name one target, not a folder'],
 ])('%s is refused with exit 2 and one line, then the usage', async ([, args, message]) => {
   const { code, stdout, stderr } = await grade(args);
   expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
@@ -97,13 +102,99 @@ test('a folder of targets gives one gradebook row each', { timeout: 60_000 }, as
   expect(code).toBe(1);
   expect(stdout).toContain('13 targets: ');
   const rows = readFileSync(join(out, 'gradebook.csv'), 'utf8').trimEnd().split('\n');
-  expect(rows[0]).toMatch(/^target,file,executes correctly \(60\),extra credit \(25\),/);
-  const scores = rows.slice(1).map((row) => /broken\/([\w-]+)\/target\.json,(\d+),/.exec(row)?.slice(1).join(' '));
+  expect(rows[0]).toMatch(/^student,target,file,executes correctly \(60\),extra credit \(25\),.*,harness problems,not graded because,seconds$/);
+  // Without a template, the student is the folder holding the target.json.
+  const scores = rows.slice(1).map((row) => /^([\w-]+),.*broken\/\1\/target\.json,(\d+),/.exec(row)?.slice(1).join(' '));
   expect(scores).toHaveLength(13);
   expect(scores).toContain('closing-line-misspelled 0');
   expect(scores.filter((score) => score?.endsWith(' 4'))).toHaveLength(12);
   expect(existsSync(join(out, 'results.json'))).toBe(false);
 });
+
+test('a template with a bad glob, or an interpreter that is not installed, is refused with exit 2 and one line, before anything runs', async () => {
+  const dir = tempDir();
+  const slash = join(dir, 'slash.json');
+  writeFileSync(slash, JSON.stringify({ server: { argv: ['python3', 'src/*server*.py'] }, client: { argv: ['python3', '*client*.py'] } }));
+  expect(await grade(['fixtures/class', '--template', slash, '--out', tempDir()])).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: `grade: ${slash}: server.argv has the glob "src/*server*.py" with a /; a glob matches file names in the student's folder (one folder down is searched by itself), so drop the folder; see docs/GRADING.md\n`,
+  });
+  const missing = join(dir, 'missing.json');
+  writeFileSync(missing, JSON.stringify({ server: { argv: ['python9', '*[Ss]erver*.py'] }, client: { argv: ['python9', '*[Cc]lient*.py'] } }));
+  expect(await grade(['fixtures/class', '--template', missing, '--out', tempDir()])).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: `grade: ${missing}: server.argv names python9, which is not installed here; install it or change server.argv\n`,
+  });
+});
+
+/** The cells of one CSV row as gradebookCsv writes it (quoted cells may hold commas and doubled quotes). */
+function csvCells(row: string): string[] {
+  const cells: string[] = [];
+  let at = 0;
+  while (at <= row.length) {
+    if (row[at] === '"') {
+      let close = at + 1;
+      while (close < row.length && !(row[close] === '"' && row[close + 1] !== '"')) close += row[close] === '"' ? 2 : 1;
+      cells.push(row.slice(at + 1, close).replace(/""/g, '"'));
+      at = close + 2;
+    } else {
+      const comma = row.indexOf(',', at);
+      const stop = comma === -1 ? row.length : comma;
+      cells.push(row.slice(at, stop));
+      at = stop + 1;
+    }
+  }
+  return cells;
+}
+
+/** What fixtures/class/expected.json says, written before grading. */
+interface ClassExpectation {
+  readonly students: Record<string, { readonly 'arrival-order'?: { readonly pass: boolean }; readonly 'not graded'?: string }>;
+}
+
+test.skipIf(!commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' }))(
+  'a class graded by one template: a gradebook row per student folder, the two the globs do not fit not graded with the reason, exit 2',
+  { timeout: 120_000 },
+  async () => {
+    const expected = (JSON.parse(readFileSync(join(REPO_ROOT, 'fixtures/class/expected.json'), 'utf8')) as ClassExpectation).students;
+    const out = tempDir();
+    const { code, stdout, stderr } = await grade(['fixtures/class', '--template', 'fixtures/class/template.json', '--only', 'arrival-order', '--out', out], 110_000);
+    expect(code).toBe(2);
+    expect(stderr.split('\n').filter((line) => line.includes('not graded'))).toEqual([
+      `grade: dee: not graded: ${expected.dee!['not graded']}`,
+      `grade: eve: not graded: ${expected.eve!['not graded']}`,
+    ]);
+    expect(stdout).toContain('\n5 students: ada 8/60+0, ben 8/60+0, cy 0/60+0, dee not graded, eve not graded\n');
+    const [header = [], ...rows] = readFileSync(join(out, 'gradebook.csv'), 'utf8').trimEnd().split('\n').map(csvCells);
+    const column = (name: string): number => header.indexOf(name);
+    expect(rows.map((row) => row[column('student')])).toEqual(['ada', 'ben', 'cy', 'dee', 'eve']);
+    for (const row of rows) {
+      const student = row[column('student')]!;
+      const verdict = expected[student]!;
+      expect(row, student).toHaveLength(header.length);
+      if (verdict['not graded']) {
+        // No score at all, so nobody reads a zero: both totals and every item empty, and why.
+        const scoreCells = row.slice(column('executes correctly (60)'), column('harness problems'));
+        expect(scoreCells.length, student).toBe(20);
+        expect(scoreCells.every((cell) => cell === ''), student).toBe(true);
+        expect(row[column('not graded because')], student).toBe(verdict['not graded']);
+        expect(row[column('seconds')], student).toBe('');
+      } else {
+        expect(row[column('arrival-order')], student).toBe(verdict['arrival-order']!.pass ? '8' : '0');
+        expect(row[column('executes correctly (60)')], student).toBe(verdict['arrival-order']!.pass ? '8' : '0');
+        expect(row[column('not graded because')], student).toBe('');
+        expect(row[column('seconds')], student).toMatch(/^\d+\.\d$/);
+      }
+    }
+    const json = JSON.parse(readFileSync(join(out, 'grade.json'), 'utf8')) as { targets: Array<{ student: string; cwd?: string }>; notGraded: Array<{ student: string }> };
+    expect(json.targets.map((target) => target.student)).toEqual(['ada', 'ben', 'cy']);
+    expect(json.notGraded.map((problem) => problem.student)).toEqual(['dee', 'eve']);
+    expect(readFileSync(join(out, 'grade.md'), 'utf8')).toContain(`## dee: lab 2, part 1: Python 2.7, port 12000\n\nTarget: \`${join(REPO_ROOT, 'fixtures/class/template.json')}\`\n\n**Not graded**: ${expected.dee!['not graded']}\n`);
+    expect(existsSync(join(out, 'results.json'))).toBe(false);
+  },
+);
 
 test('lost points exit 1, and the report shows the expected line, what was printed and the hint', async () => {
   const out = tempDir();

@@ -18,7 +18,7 @@ function sampleGrade(): TargetGrade {
     });
     return { ...item, score: 0, seconds: 0.5, verdict };
   });
-  return { name: 'sample, "quoted"', file: '/tmp/sample/target.json', items, scores: { ack: 56, chat: 25 }, seconds: 9.6, harnessProblems: [], dialect: 'line end \\n (the assignment\'s default)', calibration: 'python3 -c pass took 140 ms here (quiet is up to 300 ms): waits ×1', max: PART_POINTS, stdoutVisibility: 'visible' };
+  return { student: 'sam', name: 'sample, "quoted"', file: '/tmp/sample/target.json', items, scores: { ack: 56, chat: 25 }, seconds: 9.6, harnessProblems: [], dialect: 'line end \\n (the assignment\'s default)', calibration: 'python3 -c pass took 140 ms here (quiet is up to 300 ms): waits ×1', max: PART_POINTS, stdoutVisibility: 'visible' };
 }
 
 const closingResult = (grade: TargetGrade): ItemResult => grade.items.find((item) => item.id === 'closing-line')!;
@@ -80,11 +80,21 @@ test('JUnit XML has a suite per part, a failure with its message, and escapes ma
   expect(xml).toContain('classname="sample, &quot;quoted&quot;.ack"');
 });
 
-test('the gradebook has a row per target with a column per item, quoting cells that need it', () => {
+test('the gradebook has a row per student with both totals, a column per item and the seconds, quoting cells that need it', () => {
   const [header, row, ...rest] = gradebookCsv([sampleGrade()]).trimEnd().split('\n');
   expect(rest).toEqual([]);
-  expect(header).toBe(`target,file,executes correctly (60),extra credit (25),${ITEMS.map((item) => item.id).join(',')},harness problems`);
-  expect(row).toBe(`"sample, ""quoted""",/tmp/sample/target.json,56,25,${ITEMS.map((item) => (item.id === 'closing-line' ? 0 : item.points)).join(',')},`);
+  expect(header).toBe(`student,target,file,executes correctly (60),extra credit (25),${ITEMS.map((item) => item.id).join(',')},harness problems,not graded because,seconds`);
+  expect(row).toBe(`sam,"sample, ""quoted""",/tmp/sample/target.json,56,25,${ITEMS.map((item) => (item.id === 'closing-line' ? 0 : item.points)).join(',')},,,9.6`);
+});
+
+test('a student the template did not fit gets a row sorted among the others, with the reason and no score at all', () => {
+  const problem = { student: 'abe', name: 'class', file: '/tmp/class.json', problem: `server.argv: the glob "*[Ss]erver*.py" matches 2 files (Server.py, server2.py); remove all but one or narrow the template's glob` };
+  const rows = gradebookCsv([sampleGrade()], [problem]).trimEnd().split('\n');
+  expect(rows).toHaveLength(3);
+  expect(rows[1]).toBe(`abe,class,/tmp/class.json,,,${ITEMS.map(() => '').join(',')},,"${problem.problem.replace(/"/g, '""')}",`);
+  expect(rows[2]).toMatch(/^sam,/);
+  expect(junitXml([], [problem])).toContain('<testsuite name="abe: not graded" tests="1" failures="0" errors="1" time="0.000">');
+  expect(junitXml([], [problem])).toContain('<error message="server.argv: the glob &quot;*[Ss]erver*.py&quot; matches 2 files');
 });
 
 describe('evidence stays readable', () => {
