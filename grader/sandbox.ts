@@ -117,10 +117,20 @@ export function bwrapMounts(plan: MountPlan): string[] {
   const byDepth = (list: readonly string[]): string[] => [...new Set(list)].sort((a, b) => a.length - b.length);
   // Only root may keep capabilities; it keeps those to change uid (setpriv), drop the rest, and signal the programs.
   const caps = plan.root ? ['--cap-drop', 'ALL', ...['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_KILL'].flatMap((cap) => ['--cap-add', cap])] : [];
+  // A folder bwrap makes on the way to a mount point in an emptied folder is 0700; --dir makes it 0755, so the programs' uid gets through.
+  const made = new Set<string>();
+  const way = (path: string): string[] => {
+    const hidden = plan.hide.filter((dir) => inside(path, dir) && dir !== path).sort((a, b) => b.length - a.length)[0];
+    if (hidden === undefined) return [];
+    const folders: string[] = [];
+    for (let dir = dirname(path); dir !== hidden && inside(dir, hidden); dir = dirname(dir)) folders.unshift(dir);
+    return folders.filter((dir) => !made.has(dir) && made.add(dir)).flatMap((dir) => ['--dir', dir]);
+  };
   return [
     ...['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'],
     ...byDepth(plan.hide).flatMap((dir) => ['--tmpfs', dir]),
-    ...byDepth(plan.show).flatMap((path) => ['--ro-bind', path, path]),
+    ...byDepth(plan.show).flatMap((path) => [...way(path), '--ro-bind', path, path]),
+    ...way(plan.copy.at),
     ...['--bind', plan.copy.from, plan.copy.at],
     ...plan.showInCopy.flatMap(([original, at]) => ['--ro-bind', original, at]),
     ...byDepth(plan.hideAfter).flatMap((dir) => ['--tmpfs', dir]),
