@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   const report = [
     '# The sandbox\'s cost',
     '',
-    `Written by \`node dist/bench/sandbox.js\` (bench/sandbox.ts): ${rounds} rounds of a full grade of fixtures/python (both parts, 16 scenarios in all, waits ×1) per mode, the modes alternating; ${starts} starts of \`true\` in each mode's prefix (bwrap with every mount of a real grade, its private copy made and removed around it, outside the timing).`,
+    `Written by \`node dist/bench/sandbox.js\` (bench/sandbox.ts): ${rounds} rounds of a full grade of fixtures/python (both parts, every scenario, waits ×1) per mode, the modes alternating; ${starts} starts of \`true\` in each mode's prefix (bwrap with every mount of a real grade, its private copy made and removed around it, outside the timing).`,
     '',
     table,
     '',
