@@ -12,6 +12,7 @@ import { HarnessError } from '../harness/errors.js';
 import { waitForListener, waitForPortFree } from '../harness/kernel.js';
 import { launch, type Child } from '../harness/process.js';
 import type { Scene } from '../harness/scene.js';
+import { confinedArgv } from './confine.js';
 import { QUIET_BOUNDS } from './timing.js';
 import { expandArgv, isPython, type ClientId, type ServerDescription, type Target } from './target.js';
 
@@ -39,7 +40,8 @@ function useTerminal(target: Target): boolean {
 const shellQuote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)}'`;
 
 /**
- * The argv that runs `argv` in a pseudo-terminal, so a program prints as it
+ * The argv that runs `argv` confined (limits and its own uid, inside the
+ * sandbox: grader/confine.ts) and in a pseudo-terminal, so a program prints as it
  * would for the student (a program that buffers its own output when it is not
  * on a terminal prints line by line here too). util-linux `script` makes the
  * terminal; stdout goes through it, stderr stays apart (fd 3, kept open by
@@ -47,11 +49,12 @@ const shellQuote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)}'`;
  * stay out of the verdicts.
  */
 function inTerminal(target: Target, argv: readonly string[]): string[] {
-  if (!useTerminal(target)) return [...argv];
+  // Inside the sandbox the limits and the uid come first, so the terminal wrapper is confined with its program.
+  if (!useTerminal(target)) return confinedArgv(argv);
   const resolved = argv.map((arg, index) => (index === 0 && arg === 'node' ? process.execPath : arg));
   // fd 3 is closed once copied to 2: a daemon the program leaves behind must not hold our stderr pipe open.
   const inner = `stty -echo -onlcr 2>/dev/null; exec ${resolved.map(shellQuote).join(' ')} 2>&3 3>&-`;
-  return ['sh', '-c', 'exec 3>&2; exec script -q -E never -e -c "$0" /dev/null', inner];
+  return confinedArgv(['sh', '-c', 'exec 3>&2; exec script -q -E never -e -c "$0" /dev/null', inner]);
 }
 
 /** A started server and the port its clients should use. */

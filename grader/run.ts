@@ -13,6 +13,7 @@ import { PLAN, runJob, type JobResult } from './scenario-job.js';
 import { chatTarget, type Target } from './target.js';
 import { calibrate, describeCalibration, slower, type Calibration } from './timing.js';
 import { fail, type Verdict } from './verdict.js';
+import { openSandbox } from './sandbox.js';
 import { runInWorker } from './worker.js';
 
 /** An item and how it went. */
@@ -122,33 +123,40 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
   const measure = options.calibrate ?? calibrate;
   let calibration = await measure(target);
   options.onNote?.(`calibration: ${describeCalibration(calibration)}`);
-  for (const { part, scenario, learns } of PLAN) {
-    if (!scenario.items.some(wanted) && !learns) continue;
-    if (!target.parts[part]) {
-      const detail = `not attempted: the target does not claim the ${part === 'chat' ? 'chat' : 'acknowledgment exchange'}`;
-      for (const id of scenario.items.filter(wanted)) verdicts.set(id, { verdict: fail(detail), seconds: 0 });
-      continue;
+  // One sandbox for the whole target: its private copy of the folder is made once and removed after the grade.
+  const sandbox = isolation.kind === 'namespace' ? openSandbox(isolation, target) : undefined;
+  if (sandbox) options.onNote?.(sandbox.note);
+  try {
+    for (const { part, scenario, learns } of PLAN) {
+      if (!scenario.items.some(wanted) && !learns) continue;
+      if (!target.parts[part]) {
+        const detail = `not attempted: the target does not claim the ${part === 'chat' ? 'chat' : 'acknowledgment exchange'}`;
+        for (const id of scenario.items.filter(wanted)) verdicts.set(id, { verdict: fail(detail), seconds: 0 });
+        continue;
+      }
+      options.onNote?.(`running ${scenario.id} (${scenario.items.join(', ')})`);
+      const scenarioStarted = performance.now();
+      // The programs print as the student saw them: on a terminal, unless the description says otherwise.
+      const partTarget = { ...(part === 'chat' ? chatTarget(target) : target), terminal: target.terminal !== false };
+      const run = (): Promise<JobResult> => {
+        const job = { scenario: scenario.id, target: partTarget, dialect, bounds: calibration.bounds };
+        return sandbox ? runInWorker(sandbox, job) : runJob(job);
+      };
+      const first = await run();
+      // A lost item is never charged on one run: the scenario runs again, and an item that flips is reported, not decided.
+      const lostOnce = scenario.items.filter(wanted).some((id) => first.verdicts[id]?.passed === false);
+      if (lostOnce && first.harnessProblems.length === 0) calibration = slower(calibration, await measure(target, 0));
+      const result = lostOnce && first.harnessProblems.length === 0 ? confirm(first, await run(), scenario.items.filter(wanted)) : first;
+      const seconds = (performance.now() - scenarioStarted) / 1000;
+      dialect = result.dialect;
+      harnessProblems.push(...result.harnessProblems);
+      for (const note of result.notes) options.onNote?.(note);
+      for (const id of scenario.items.filter(wanted)) {
+        verdicts.set(id, { verdict: result.verdicts[id] ?? fail('the scenario gave no verdict for this item (a grader bug)'), seconds });
+      }
     }
-    options.onNote?.(`running ${scenario.id} (${scenario.items.join(', ')})`);
-    const scenarioStarted = performance.now();
-    // The programs print as the student saw them: on a terminal, unless the description says otherwise.
-    const partTarget = { ...(part === 'chat' ? chatTarget(target) : target), terminal: target.terminal !== false };
-    const run = (): Promise<JobResult> => {
-      const job = { scenario: scenario.id, target: partTarget, dialect, bounds: calibration.bounds };
-      return isolation.kind === 'namespace' ? runInWorker(isolation, job) : runJob(job);
-    };
-    const first = await run();
-    // A lost item is never charged on one run: the scenario runs again, and an item that flips is reported, not decided.
-    const lostOnce = scenario.items.filter(wanted).some((id) => first.verdicts[id]?.passed === false);
-    if (lostOnce && first.harnessProblems.length === 0) calibration = slower(calibration, await measure(target, 0));
-    const result = lostOnce && first.harnessProblems.length === 0 ? confirm(first, await run(), scenario.items.filter(wanted)) : first;
-    const seconds = (performance.now() - scenarioStarted) / 1000;
-    dialect = result.dialect;
-    harnessProblems.push(...result.harnessProblems);
-    for (const note of result.notes) options.onNote?.(note);
-    for (const id of scenario.items.filter(wanted)) {
-      verdicts.set(id, { verdict: result.verdicts[id] ?? fail('the scenario gave no verdict for this item (a grader bug)'), seconds });
-    }
+  } finally {
+    sandbox?.close();
   }
   const items: ItemResult[] = rubric.items.filter((item) => verdicts.has(item.id)).map((item) => {
     const { verdict, seconds } = verdicts.get(item.id)!;

@@ -10,6 +10,7 @@ import { Peer } from '../harness/peer.js';
 import { Child, formatExit } from '../harness/process.js';
 import { Scene } from '../harness/scene.js';
 import type { Dialect } from './dialect.js';
+import { limitHint } from './confine.js';
 import { crashHint } from './evidence.js';
 import type { ItemId, Part } from './rubric.js';
 import type { Scenario, Verdicts } from './scenario.js';
@@ -66,6 +67,16 @@ export function verdictsForAll(items: readonly ItemId[], detail: string, transcr
   return Object.fromEntries(items.map((id) => [id, verdict]));
 }
 
+/** The programs a scene started. */
+const programsIn = (scene: Scene): Child[] => scene.resources().filter((resource): resource is Child => resource instanceof Child);
+
+/** Each lost item's hint replaced by the limit a program hit, if one did: inside the sandbox, that is the cause to fix first. */
+function withLimitHint(verdicts: Verdicts, children: readonly Child[]): Verdicts {
+  const hint = limitHint(children);
+  if (hint === undefined) return verdicts;
+  return Object.fromEntries(Object.entries(verdicts).map(([id, verdict]) => [id, verdict.passed ? verdict : { ...verdict, hint }]));
+}
+
 /**
  * Runs `job` in this process, in a fresh scene under its `bounds.scenario`,
  * and returns a result whatever happens: a hang or a crash of the target
@@ -96,18 +107,18 @@ export async function runJob(job: ScenarioJob): Promise<JobResult> {
       },
     };
     const verdicts = await Promise.race([scenario.run(context), limit]);
-    return { verdicts, dialect, harnessProblems: [], notes };
+    return { verdicts: withLimitHint(verdicts, programsIn(scene)), dialect, harnessProblems: [], notes };
   } catch (error) {
     const message = (error as Error).message;
     const first = (message.split('\n')[0] ?? message).replace(/\.$/, '');
-    const children = scene.resources().filter((resource): resource is Child => resource instanceof Child);
+    const children = programsIn(scene);
     // A server that exited is worth saying, unless the message already says so.
     const died = children
       .filter((child) => child.exit !== undefined && child.label.includes('server') && !first.startsWith(`${child.label} exited`))
       .map((child) => `; ${child.label} had exited (${formatExit(child.exit)})`)
       .join('');
     const harness = error instanceof HarnessError;
-    const verdicts = verdictsForAll(scenario.items, harness ? `harness problem: ${first}` : `${first}${died}`, scene.transcript(), crashHint(children));
+    const verdicts = verdictsForAll(scenario.items, harness ? `harness problem: ${first}` : `${first}${died}`, scene.transcript(), limitHint(children) ?? crashHint(children));
     return { verdicts, dialect, harnessProblems: harness ? [first] : [], notes };
   } finally {
     clearTimeout(timer);

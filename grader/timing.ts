@@ -7,6 +7,7 @@
  * shared container waits longer; it does not take points.
  */
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { isPython, type Target } from './target.js';
 
 /** The waits a scenario may end on, in milliseconds. */
@@ -84,12 +85,13 @@ export function probeFor(target: Target): string[] {
   return isPython(interpreter) ? [interpreter, '-c', 'pass'] : [process.execPath, '-e', '0'];
 }
 
-/** Runs `argv` once in the target's folder and environment and resolves with how long it took, in ms. */
+/** Runs `argv` once in the target's environment and resolves with how long it took, in ms. */
 function timeOnce(argv: readonly string[], target: Target): Promise<number> {
   const [command, ...args] = argv;
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(command ?? 'true', args, { cwd: target.cwd, env: { ...process.env, ...target.env }, stdio: 'ignore' });
+    // Not in the submission's folder: the probe runs outside the sandbox, so nothing of the student's may load.
+    const child = spawn(command ?? 'true', args, { cwd: tmpdir(), env: { ...process.env, ...target.env }, stdio: 'ignore' });
     child.once('error', () => resolve(Number.NaN));
     child.once('close', () => resolve(performance.now() - started));
   });

@@ -9,10 +9,11 @@
  */
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { NAMESPACE_PIDS_ENV, type Isolation } from '../harness/isolation.js';
+import { NAMESPACE_PIDS_ENV } from '../harness/isolation.js';
 import { launch } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { Scene } from '../harness/scene.js';
+import type { Sandbox } from './sandbox.js';
 import { runJob, scenarioById, verdictsForAll, type JobResult, type ScenarioJob } from './scenario-job.js';
 
 /** The flag that turns the grader's command line into a worker. */
@@ -53,23 +54,24 @@ export async function serveOneJob(): Promise<void> {
 }
 
 /**
- * The parent's side: runs `job` in a worker inside a fresh namespace and
- * returns its result. A worker that dies or hangs is the grader's problem,
+ * The parent's side: runs `job` in a worker inside a fresh `sandbox`
+ * (grader/sandbox.ts: its namespaces, walls and the confinement of the
+ * target's programs) and returns its result. A worker that dies or hangs is the grader's problem,
  * reported as a harness problem on the scenario's items (no points taken).
  *
  * @example
- * const result = await runInWorker(isolation, { scenario: 'x-first', target, dialect, bounds });
+ * const result = await runInWorker(openSandbox(isolation, target), { scenario: 'x-first', target, dialect, bounds });
  */
-export async function runInWorker(isolation: Extract<Isolation, { kind: 'namespace' }>, job: ScenarioJob): Promise<JobResult> {
+export async function runInWorker(sandbox: Pick<Sandbox, 'prefix' | 'env'>, job: ScenarioJob): Promise<JobResult> {
   const scene = new Scene();
   running.add(scene);
   const entry = process.env[ENTRY_ENV] ?? join(REPO_ROOT, 'dist', 'grader', 'cli.js');
   try {
     const worker = launch(scene, {
       label: `grading worker (${job.scenario})`,
-      argv: [...isolation.prefix, process.execPath, entry, WORKER_FLAG],
+      argv: [...sandbox.prefix, process.execPath, entry, WORKER_FLAG],
       cwd: REPO_ROOT,
-      env: { [NAMESPACE_PIDS_ENV]: '1' },
+      env: { ...sandbox.env, [NAMESPACE_PIDS_ENV]: '1' },
       group: true,
     });
     worker.write(`${JSON.stringify(job)}\n`);

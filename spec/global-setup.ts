@@ -4,7 +4,7 @@
  * is still alive, writes the coverage report of impl/ to reports/coverage,
  * and prints the number of processes started and the wall time.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -44,6 +44,9 @@ export default function setup(project: TestProject): () => Promise<void> {
   const started = performance.now();
   const suiteDir = mkdtempSync(join(tmpdir(), 'ack-suite-'));
   mkdirSync(join(suiteDir, 'v8'));
+  // Programs graded in the sandbox run as a uid of their own and write their coverage here too (grader/sandbox.ts binds it).
+  chmodSync(suiteDir, 0o711);
+  chmodSync(join(suiteDir, 'v8'), 0o1777);
   process.env[SUITE_DIR_ENV] = suiteDir;
 
   return async () => {

@@ -1,12 +1,13 @@
 // Each grading scenario in its own network namespace (harness/isolation.ts, grader/worker.ts): a
 // hard-coded port is always free, so what ran before and what holds the port outside change nothing.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
 import { gradeTarget, type TargetGrade } from '../grader/run.js';
+import { SHOW_ENV } from '../grader/sandbox.js';
 import { loadTarget, type Target } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
 import { detectIsolation } from '../harness/isolation.js';
@@ -46,10 +47,22 @@ const FLOCK = commandWorks(['flock', '--version']);
 const PYTHON3 = commandWorks(['python3', '--version']);
 const noLeftoverCheck = isolation.kind === 'direct' ? isolation.why : !FLOCK ? 'flock (util-linux) is not installed' : !PYTHON3 ? 'python3 cannot run here' : undefined;
 
-/** A fresh lock file, removed when the test ends: a fixture holds it for as long as it lives. */
+/**
+ * A fresh lock file, removed when the test ends: a fixture holds it for as long as it lives. The
+ * sandbox hides /tmp, so its folder is shown to the sandbox read-only (ACK_GRADER_SHOW), readable by
+ * the programs' own uid.
+ */
 function lockFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ack-leftover-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'alive.lock'), '', { mode: 0o644 });
+  const before = process.env[SHOW_ENV];
+  process.env[SHOW_ENV] = dir;
+  onTestFinished(() => {
+    if (before === undefined) delete process.env[SHOW_ENV];
+    else process.env[SHOW_ENV] = before;
+    rmSync(dir, { recursive: true, force: true });
+  });
   return join(dir, 'alive.lock');
 }
 

@@ -95,7 +95,7 @@ test.for<[string]>([['0'], ['65'], ['two'], ['1.5']])('--jobs %s is refused with
 });
 
 describe('which targets wait for each other', () => {
-  const sandboxed: Isolation = { kind: 'namespace', prefix: ['unshare'] };
+  const sandboxed: Isolation = { kind: 'namespace', tool: 'unshare', prefix: ['unshare'], note: 'a sandbox' };
   const direct: Isolation = { kind: 'direct', why: 'no namespaces here' };
   const python = loadTarget('fixtures/python/target.json');
   const fixed = loadTarget('fixtures/submissions/py2-hardcoded/target.json');
