@@ -30,17 +30,30 @@ export type ParsedCommandLine = { help: true } | { help: false; values: Record<s
  */
 export function parseCommandLine(argv: readonly string[], options: Options): ParsedCommandLine {
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  let tokens: ReturnType<typeof parseArgs>['tokens'];
   try {
-    ({ values } = parseArgs({
+    ({ values, tokens } = parseArgs({
       args: [...argv],
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
+      tokens: true,
     }));
   } catch (error) {
     throw appError('E_USAGE', `${describeParseError(error)}; run with --help to see the options`);
   }
   if (values.help === true) return { help: true };
+  // parseArgs keeps the last of a repeated option; `--port 12000 --port 12001` is more likely a slip than a choice.
+  const seen = new Map<string, string | undefined>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) {
+      const [first, second] = [seen.get(token.name), token.value];
+      const values = first !== undefined && second !== undefined ? ` (${first} and ${second})` : '';
+      throw appError('E_USAGE', `--${token.name} is given twice${values}; give it once`);
+    }
+    seen.set(token.name, token.value);
+  }
   return { help: false, values: values as Record<string, string | boolean | undefined> };
 }
 

@@ -73,12 +73,14 @@ export function listenError(error: unknown, address: string): AppError {
     case 'EACCES':
       return appError('E_NETWORK', `no permission to listen on ${address}; use a --port above 1023`);
     case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
       return appError(
         'E_NETWORK',
         `${address} is not an address of this machine; use --host 127.0.0.1, 0.0.0.0 or one of its own addresses`,
       );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      // A name that does not resolve is not "an address of another machine": say what went wrong.
+      return appError('E_NETWORK', `cannot resolve the host of ${address}; use --host 127.0.0.1, 0.0.0.0 or one of this machine's addresses`);
     default:
       return appError('E_NETWORK', `cannot listen on ${address} (${code ?? describe(error)})`);
   }

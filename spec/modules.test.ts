@@ -10,6 +10,7 @@ import { parseClientArgs } from '../impl/client-args.js';
 import { appError } from '../impl/errors.js';
 import { reportFailure, type Output } from '../impl/output.js';
 import { parseServerArgs } from '../impl/server-args.js';
+import { listenError } from '../impl/sockets.js';
 
 const COMPILED = fileURLToPath(new URL('../dist/impl/', import.meta.url));
 const greeting = (id: 'X' | 'Y', name: string) => ({ id, name });
@@ -38,8 +39,17 @@ test.each([
   [['--id', 'X', '--name', ' '], '--name: the name is empty; give a name'],
   [['--id', 'X', '--name', 'Alice', '--port', '0'], '--port must be a whole number from 1 to 65535, not "0"'],
   [['--id', 'X', '--name', 'Alice', '--nmae'], 'unknown option --nmae; run with --help to see the options'],
+  [['--id', 'X', '--name', 'Alice', '--id', 'Y'], '--id is given twice (X and Y); give it once'],
 ])('the client command line %j is a usage error: %s', (argv, message) => {
   expect(() => parseClientArgs(argv)).toThrow(expect.objectContaining({ code: 'E_USAGE', exitCode: 2, message }));
+});
+
+test.each([
+  [['--port', '12000', '--port', '12001'], '--port is given twice (12000 and 12001); give it once'],
+  [['--port=1', '--port=1'], '--port is given twice (1 and 1); give it once'],
+  [['--chat', '--chat'], '--chat is given twice; give it once'],
+])('the server command line %j is a usage error: %s', (argv, message) => {
+  expect(() => parseServerArgs(argv)).toThrow(expect.objectContaining({ code: 'E_USAGE', exitCode: 2, message }));
 });
 
 test.each([
@@ -68,4 +78,13 @@ test('importing every module but the two programs prints nothing and registers n
     stdout: '',
     listeners: { before: [0, 0, 0], after: [0, 0, 0] },
   });
+});
+
+// Pure: no name is looked up and nothing is bound; the error codes are what node gives for each case.
+test.each([
+  ['ENOTFOUND', 'nosuchhost.invalid:12000', "cannot resolve the host of nosuchhost.invalid:12000; use --host 127.0.0.1, 0.0.0.0 or one of this machine's addresses"],
+  ['EAI_AGAIN', 'slowdns.example:12000', "cannot resolve the host of slowdns.example:12000; use --host 127.0.0.1, 0.0.0.0 or one of this machine's addresses"],
+  ['EADDRNOTAVAIL', '192.0.2.1:0', '192.0.2.1:0 is not an address of this machine; use --host 127.0.0.1, 0.0.0.0 or one of its own addresses'],
+])('a server that cannot listen because of %s on %s says: %s', (code, address, message) => {
+  expect(listenError(Object.assign(new Error('listen failed'), { code }), address).message).toBe(message);
 });
