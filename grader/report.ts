@@ -48,15 +48,33 @@ export function explain(result: ItemResult, indent = '      '): string {
   return parts.join('\n');
 }
 
-const mark = (result: ItemResult): string => (result.verdict.passed ? '✓' : '✗');
+const mark = (result: ItemResult): string => (!result.claimed ? '–' : result.verdict.passed ? '✓' : '✗');
+
+/**
+ * A part's score as a line: out of the part's maximum when every item of it
+ * was graded; otherwise out of what was graded (`--only`), saying so, or
+ * "not claimed" when the target does not claim the part.
+ */
+function partScore(grade: TargetGrade, part: Part): string {
+  const results = grade.items.filter((item) => item.part === part);
+  if (results.length > 0 && results.every((result) => !result.claimed)) return 'not claimed by the target, not graded';
+  const graded = results.reduce((sum, result) => sum + result.points, 0);
+  if (graded >= grade.max[part]) return `${grade.scores[part]}/${grade.max[part]}`;
+  if (results.length === 0) return `not graded (0 of ${grade.max[part]} points asked for)`;
+  return `${grade.scores[part]}/${graded} of the items graded (${grade.max[part] - graded} of ${grade.max[part]} points not graded)`;
+}
 const pointsOf = (result: ItemResult): string => `${result.score}/${result.points}`.padStart(5);
 
 /** The rubric for one target, as printed on the console. */
 export function rubricText(grade: TargetGrade): string {
   const lines = [`Grade for ${grade.student}: ${grade.name}`, `  ${grade.file}`, `  dialect: ${grade.dialect}`, `  waits: ${grade.calibration}`, ''];
   for (const part of PARTS) {
-    lines.push(`${PART_TITLES[part]}: ${grade.scores[part]}/${grade.max[part]}`);
+    lines.push(`${PART_TITLES[part]}: ${partScore(grade, part)}`);
     const results = grade.items.filter((item) => item.part === part);
+    if (results.length === 0 || results.every((result) => !result.claimed)) {
+      lines.push('');
+      continue;
+    }
     const details = new Set(results.map((result) => result.verdict.detail));
     if (results.length > 1 && details.size === 1 && results.every((result) => !result.verdict.passed && !result.verdict.actual)) {
       lines.push(`  ✗ none of its ${results.length} items: ${[...details][0]}`, '');
@@ -72,7 +90,7 @@ export function rubricText(grade: TargetGrade): string {
   for (const problem of grade.harnessProblems) lines.push(`Harness problem (not the submission's fault): ${problem}`);
   lines.push(
     '',
-    `Total: ${grade.scores.ack}/${grade.max.ack} executes correctly, ${grade.scores.chat}/${grade.max.chat} extra credit; graded in ${grade.seconds.toFixed(1)} s`,
+    `Total: ${partScore(grade, 'ack')} executes correctly, ${partScore(grade, 'chat')} extra credit; graded in ${grade.seconds.toFixed(1)} s`,
   );
   return lines.join('\n');
 }
@@ -83,11 +101,11 @@ export function gradeMarkdown(grades: readonly TargetGrade[], notGraded: readonl
   for (const grade of grades) {
     out.push(`## ${grade.student}: ${grade.name}`, '', `Target: \`${grade.file}\``, '', `Dialect: ${grade.dialect}.`, '', `Waits: ${grade.calibration}.`, '');
     out.push(`| part | score |`, '| --- | ---: |');
-    for (const part of PARTS) out.push(`| ${PART_TITLES[part]} | ${grade.scores[part]}/${grade.max[part]} |`);
+    for (const part of PARTS) out.push(`| ${PART_TITLES[part]} | ${partScore(grade, part)} |`);
     for (const row of MARKED_BY_A_PERSON) out.push(`| ${row.title} | marked by a person (${row.points}) |`);
     out.push('', '| | item | points |', '| --- | --- | ---: |');
     for (const result of grade.items) out.push(`| ${mark(result)} | ${result.title.replace(/\|/g, '\\|')} | ${result.score}/${result.points} |`);
-    const failed = grade.items.filter((result) => !result.verdict.passed);
+    const failed = grade.items.filter((result) => result.claimed && !result.verdict.passed);
     if (failed.length > 0) out.push('', '### What went wrong', '');
     for (const result of failed) out.push(`#### ${result.title}`, '', '```text', explain(result, ''), '```', '');
     for (const problem of grade.harnessProblems) out.push(`> Harness problem (not the submission's fault): ${problem}`, '');
@@ -111,13 +129,17 @@ export function gradeJson(grades: readonly TargetGrade[], notGraded: readonly St
 export function gradescopeResults(grade: TargetGrade): string {
   const numbers: Record<Part, number> = { ack: 1, chat: 2 };
   const counters: Record<Part, number> = { ack: 0, chat: 0 };
-  const tests = grade.items.map((result) => {
+  // A part the target does not claim was not run: it is no failed test, so it is left out.
+  const tests = grade.items.filter((result) => result.claimed).map((result) => {
     counters[result.part] += 1;
+    // Extra credit the way the specification allows it: a test worth 0 whose score may exceed it, so the
+    // tests' max_score add up to the assignment's maximum and the chat's points come on top.
+    const extra = result.part === 'chat';
     return {
-      name: result.title,
+      name: extra ? `${result.title} (extra credit, ${result.points} points)` : result.title,
       number: `${numbers[result.part]}.${counters[result.part]}`,
       score: result.score,
-      max_score: result.points,
+      max_score: extra ? 0 : result.points,
       status: result.verdict.passed ? 'passed' : 'failed',
       output: result.verdict.passed ? result.verdict.detail : explain(result, ''),
       visibility: result.visibility ?? 'visible',
@@ -128,9 +150,8 @@ export function gradescopeResults(grade: TargetGrade): string {
   return `${JSON.stringify(
     {
       score: grade.scores.ack + grade.scores.chat,
-      max_score: grade.max.ack,
       execution_time: Math.round(grade.seconds),
-      output: [`Executes correctly ${grade.scores.ack}/${grade.max.ack}; extra credit (chat) ${grade.scores.chat}/${grade.max.chat}.`, `Dialect: ${grade.dialect}.`, ...problems].join('\n'),
+      output: [`Executes correctly: ${partScore(grade, 'ack')}; extra credit (the chat): ${partScore(grade, 'chat')}.`, `Dialect: ${grade.dialect}.`, ...problems].join('\n'),
       visibility: 'visible',
       stdout_visibility: grade.stdoutVisibility,
       tests,
@@ -149,15 +170,17 @@ export function junitXml(grades: readonly TargetGrade[], notGraded: readonly Stu
   const suites = grades.flatMap((grade) =>
     PARTS.map((part) => {
       const results = grade.items.filter((item) => item.part === part);
-      const failures = results.filter((result) => !result.verdict.passed).length;
+      const failures = results.filter((result) => result.claimed && !result.verdict.passed).length;
+      const skipped = results.filter((result) => !result.claimed).length;
       const time = results.reduce((sum, result) => sum + result.seconds, 0);
       const cases = results.map((result) => {
         const open = `    <testcase classname="${xml(`${grade.name}.${part}`)}" name="${xml(`${result.title} (${result.points} points)`)}" time="${result.seconds.toFixed(3)}"`;
+        if (!result.claimed) return `${open}>\n      <skipped message="${xml(`not claimed: the target does not claim ${part === 'chat' ? 'the chat' : 'the acknowledgment exchange'}`)}"/>\n    </testcase>`;
         if (result.verdict.passed) return `${open}/>`;
         return `${open}>\n      <failure message="${xml(result.verdict.detail)}">${xml(explain(result, ''))}</failure>\n    </testcase>`;
       });
       return [
-        `  <testsuite name="${xml(`${grade.name}: ${PART_TITLES[part]}`)}" tests="${results.length}" failures="${failures}" time="${time.toFixed(3)}">`,
+        `  <testsuite name="${xml(`${grade.name}: ${PART_TITLES[part]}`)}" tests="${results.length}" failures="${failures}" skipped="${skipped}" time="${time.toFixed(3)}">`,
         ...cases,
         '  </testsuite>',
       ].join('\n');

@@ -21,6 +21,8 @@ export interface ItemResult extends Item {
   readonly score: number;
   readonly verdict: Verdict;
   readonly seconds: number;
+  /** Whether the target claims the item's part; an unclaimed part is not run, and reports show it as skipped, not failed. */
+  readonly claimed: boolean;
 }
 
 /** A target's grade. */
@@ -160,7 +162,7 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
   }
   const items: ItemResult[] = rubric.items.filter((item) => verdicts.has(item.id)).map((item) => {
     const { verdict, seconds } = verdicts.get(item.id)!;
-    return { ...item, verdict, seconds, score: verdict.passed ? item.points : 0 };
+    return { ...item, verdict, seconds, score: verdict.passed ? item.points : 0, claimed: target.parts[item.part] };
   });
   const scoreOf = (part: Part): number => items.filter((item) => item.part === part).reduce((sum, item) => sum + item.score, 0);
   return {

@@ -10,13 +10,13 @@ const CLOSING = 'Sent acknowledgment to both X and Y';
 /** A grade where every item passed except the closing line, whose evidence has invisible characters. */
 function sampleGrade(): TargetGrade {
   const items: ItemResult[] = ITEMS.map((item) => {
-    if (item.id !== 'closing-line') return { ...item, score: item.points, seconds: 0.5, verdict: pass('fine') };
+    if (item.id !== 'closing-line') return { ...item, score: item.points, seconds: 0.5, verdict: pass('fine'), claimed: true };
     const verdict = fail('the closing line is missing', {
       expected: ['Client X: Alice', 'Client Y: Bob', CLOSING],
       actual: [{ source: 'server stdout', text: 'Client X: Alice\nClient Y: Bob\r\nSent acknowledgement to both X and Y \n<done> & "quoted"' }],
       hint: 'the assignment spells it "acknowledgment"',
     });
-    return { ...item, score: 0, seconds: 0.5, verdict };
+    return { ...item, score: 0, seconds: 0.5, verdict, claimed: true };
   });
   return { student: 'sam', name: 'sample, "quoted"', file: '/tmp/sample/target.json', items, scores: { ack: 56, chat: 25 }, seconds: 9.6, harnessProblems: [], dialect: 'line end \\n (the assignment\'s default)', calibration: 'python3 -c pass took 140 ms here (quiet is up to 300 ms): waits ×1', max: PART_POINTS, stdoutVisibility: 'visible' };
 }
@@ -53,9 +53,52 @@ test('the console rubric gives each part its total and marks the failed item wit
   expect(text).toContain('Inline documentation: marked by a person (20 points)');
 });
 
-test("Gradescope's results.json has the total, the maximum without extra credit, and one test per item", () => {
+/** The grade of a target claiming only the acknowledgment exchange: its chat items not run. */
+function ackOnlyGrade(): TargetGrade {
+  const grade = sampleGrade();
+  const items = grade.items.map((item) => (item.part === 'chat' ? { ...item, claimed: false, score: 0, verdict: fail('not attempted: the target does not claim the chat') } : item));
+  return { ...grade, items, scores: { ack: grade.scores.ack, chat: 0 } };
+}
+
+/** The keys Gradescope's autograder specification defines for results.json and for each test. */
+const GRADESCOPE_KEYS = ['score', 'execution_time', 'output', 'output_format', 'test_output_format', 'test_name_format', 'visibility', 'stdout_visibility', 'extra_data', 'tests', 'leaderboard'];
+const GRADESCOPE_TEST_KEYS = ['score', 'max_score', 'status', 'name', 'name_format', 'number', 'output', 'output_format', 'tags', 'visibility', 'extra_data'];
+
+test("Gradescope's results.json uses only the keys the specification defines", () => {
   const results = JSON.parse(gradescopeResults(sampleGrade())) as Record<string, unknown> & { tests: Array<Record<string, unknown>> };
-  expect(results).toMatchObject({ score: 81, max_score: 60, execution_time: 10, visibility: 'visible' });
+  expect(Object.keys(results).filter((key) => !GRADESCOPE_KEYS.includes(key))).toEqual([]);
+  expect(results.tests.flatMap((entry) => Object.keys(entry)).filter((key) => !GRADESCOPE_TEST_KEYS.includes(key))).toEqual([]);
+});
+
+test("Gradescope's tests add up to the 60 points, with the chat on top as extra credit", () => {
+  const results = JSON.parse(gradescopeResults(sampleGrade())) as { score: number; tests: Array<{ score: number; max_score: number; name: string; tags: string[] }> };
+  expect(results.tests.reduce((sum, entry) => sum + entry.max_score, 0)).toBe(60);
+  expect(results.tests.reduce((sum, entry) => sum + entry.score, 0)).toBe(results.score);
+  expect(results.tests.filter((entry) => entry.tags[0] === 'chat').map((entry) => [entry.max_score, entry.name.endsWith(' (extra credit, ' + String(ITEMS.find((item) => item.id === entry.tags[1])!.points) + ' points)')])).toEqual(
+    ITEMS.filter((item) => item.part === 'chat').map(() => [0, true]),
+  );
+});
+
+test("a part the target does not claim is left out of Gradescope's tests, and skipped, not failed, in JUnit", () => {
+  const results = JSON.parse(gradescopeResults(ackOnlyGrade())) as { tests: Array<{ tags: string[] }> };
+  expect(results.tests.map((entry) => entry.tags[0])).toEqual(ITEMS.filter((item) => item.part === 'ack').map(() => 'ack'));
+  const xml = junitXml([ackOnlyGrade()]);
+  expect(xml).toContain('tests="6" failures="0" skipped="6"');
+  expect(xml.match(/<skipped message="not claimed: the target does not claim the chat"\/>/g)).toHaveLength(6);
+  expect(rubricText(ackOnlyGrade())).toContain('Extra credit: the chat: not claimed by the target, not graded');
+});
+
+test('with only some items graded, the rubric says out of what, and how many points were not graded', () => {
+  const grade = sampleGrade();
+  const only = { ...grade, items: grade.items.filter((item) => item.id === 'arrival-order'), scores: { ack: 8, chat: 0 } };
+  const text = rubricText(only);
+  expect(text).toContain('Executes correctly: 8/8 of the items graded (52 of 60 points not graded)');
+  expect(text).toContain('Extra credit: the chat: not graded (0 of 25 points asked for)');
+});
+
+test("Gradescope's results.json has the total and one test per item", () => {
+  const results = JSON.parse(gradescopeResults(sampleGrade())) as Record<string, unknown> & { tests: Array<Record<string, unknown>> };
+  expect(results).toMatchObject({ score: 81, execution_time: 10, visibility: 'visible' });
   expect(results.tests).toHaveLength(ITEMS.length);
   expect(results.tests[0]).toEqual({
     name: ITEMS[0]!.title,
@@ -74,7 +117,7 @@ test("Gradescope's results.json has the total, the maximum without extra credit,
 test('JUnit XML has a suite per part, a failure with its message, and escapes markup', () => {
   const xml = junitXml([sampleGrade()]);
   expect(xml.match(/<testsuite /g)).toHaveLength(2);
-  expect(xml).toContain('tests="12" failures="1"');
+  expect(xml).toContain('tests="12" failures="1" skipped="0"');
   expect(xml).toContain('<failure message="the closing line is missing">');
   expect(xml).toContain('&lt;done&gt; &amp; &quot;quoted&quot;');
   expect(xml).toContain('classname="sample, &quot;quoted&quot;.ack"');
