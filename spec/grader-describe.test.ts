@@ -1,6 +1,6 @@
 // Describing submissions automatically (grader/describe.ts): for every submission fixture the
 // inferred description says what the hand-written target.json says, field by field where that
-// is exact; a few representative fixtures are graded both ways and get the same verdict on every
+// is exact; every fixture is graded both ways (on the items that depend on argv, stdin and framing) and gets the same verdict on every
 // item graded; the detection rules as tables; one-line problems for folders that cannot be told.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, cpSync } from 'node:fs';
@@ -93,13 +93,11 @@ describe('each fixture is described as its hand-written target.json', () => {
 const ACK_ITEMS: ItemId[] = ['order-x-first', 'client-sends', 'client-prints', 'end-to-end'];
 const CHAT_ITEMS: ItemId[] = ['chat-x-to-y', 'chat-keyboard'];
 
-/** Representative: two files X and Y (Python 2), a length prefix on argv, argparse flags and --chat, a chat-only handshake. */
-const GRADED: Array<[string, ItemId[]]> = [
-  ['fixtures/submissions/py2-hardcoded', ACK_ITEMS],
-  ['fixtures/submissions/tb-length-prefix-py3', ACK_ITEMS],
-  ['fixtures/python', [...ACK_ITEMS, ...CHAT_ITEMS]],
-  ['fixtures/submissions/tb-chat-handshake-py3', CHAT_ITEMS],
-];
+/** Every fixture, on the items of the parts it claims that depend on how its programs are started. */
+const GRADED: Array<[string, ItemId[]]> = fixtures.map((fixture) => {
+  const parts = (handWritten(fixture).parts as string[] | undefined) ?? ['ack'];
+  return [fixture, [...(parts.includes('ack') ? ACK_ITEMS : []), ...(parts.includes('chat') ? CHAT_ITEMS : [])]];
+});
 
 describe('graded both ways, the same verdict on every item', () => {
   // One after another: some hard-code a port.
