@@ -11,11 +11,12 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { detectIsolation } from '../harness/isolation.js';
-import { checkPrograms, DescriptionError, loadTarget, type Target } from './target.js';
+import { checkPrograms, DescriptionError, loadTarget, targetFromJson, type Target } from './target.js';
+import { describeSubmission } from './describe.js';
 import { classTargets, loadTemplate, studentFolders, type StudentProblem } from './class.js';
 import { HarnessError } from '../harness/errors.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
@@ -45,20 +46,30 @@ export const GRADE_EXIT = { fullMarks: 0, pointsLost: 1, usage: 2, harness: 3 } 
 class UsageError extends Error {}
 
 /** The target files a path names: a JSON file, a folder with target.json, or a folder of those. */
-export function targetFiles(path: string): string[] {
+export function targetFiles(path: string): { readonly files: string[]; readonly described: string[] } {
   const full = resolve(path);
   if (!existsSync(full)) throw new UsageError(`${path} does not exist; name a target JSON file or a folder of them`);
-  if (!statSync(full).isDirectory()) return [full];
-  if (existsSync(join(full, 'target.json'))) return [join(full, 'target.json')];
-  const found = readdirSync(full, { withFileTypes: true })
+  if (!statSync(full).isDirectory()) return { files: [full], described: [] };
+  if (existsSync(join(full, 'target.json'))) return { files: [join(full, 'target.json')], described: [] };
+  const entries = readdirSync(full, { withFileTypes: true }).filter((entry) => !entry.name.startsWith('.') && entry.name !== '__MACOSX' && entry.name !== '__pycache__');
+  const files = entries
     .flatMap((entry) => {
       if (entry.isFile() && entry.name.endsWith('.json')) return [join(full, entry.name)];
       if (entry.isDirectory() && existsSync(join(full, entry.name, 'target.json'))) return [join(full, entry.name, 'target.json')];
       return [];
     })
     .sort();
-  if (found.length === 0) throw new UsageError(`${path} holds no target: no *.json and no */target.json; see docs/GRADING.md`);
-  return found;
+  // A submission handed in without a description is described from its sources (grader/describe.ts).
+  const holdsPython = (folder: string): boolean => readdirSync(folder).some((name) => name.endsWith('.py'));
+  const described = entries
+    .filter((entry) => entry.isDirectory() && !existsSync(join(full, entry.name, 'target.json')) && holdsPython(join(full, entry.name)))
+    .map((entry) => join(full, entry.name))
+    .sort();
+  if (files.length === 0 && described.length === 0 && holdsPython(full)) return { files: [], described: [full] };
+  if (files.length === 0 && described.length === 0) {
+    throw new UsageError(`${path} holds no target: no *.json, no */target.json and no folder of .py files to describe; see docs/GRADING.md`);
+  }
+  return { files, described };
 }
 
 /** The most targets graded at once: each runs its own programs, so more would only thrash. */
@@ -87,7 +98,7 @@ function classOption(folder: string | undefined, template: string): ClassOption 
   return { folder: resolve(folder), template: resolve(template) };
 }
 
-function parse(argv: readonly string[]): { targets: string[]; class?: ClassOption; out: string; gradescope?: string; only?: ItemId[]; rubric: Rubric; direct: boolean; verbose: boolean; jobs: number } {
+function parse(argv: readonly string[]): { targets: string[]; described: string[]; class?: ClassOption; out: string; gradescope?: string; only?: ItemId[]; rubric: Rubric; direct: boolean; verbose: boolean; jobs: number } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -119,11 +130,12 @@ function parse(argv: readonly string[]): { targets: string[]; class?: ClassOptio
   const unknown = only?.find((id) => !isItemId(id));
   if (unknown !== undefined) throw new UsageError(`--only: there is no item "${unknown}"`);
   const klass = values.template === undefined ? undefined : classOption(positionals[0], values.template);
-  const targets = klass ? [] : targetFiles(positionals[0] ?? join(REPO_ROOT, 'fixtures/targets/reference.json'));
-  const count = klass ? studentFolders(klass.folder).length : targets.length;
+  const { files: targets, described } = klass ? { files: [], described: [] } : targetFiles(positionals[0] ?? join(REPO_ROOT, 'fixtures/targets/reference.json'));
+  const count = klass ? studentFolders(klass.folder).length : targets.length + described.length;
   if (values.gradescope && count > 1) throw new UsageError('--gradescope grades one submission; name one target, not a folder');
   return {
     targets,
+    described,
     ...(klass ? { class: klass } : {}),
     rubric: values.rubric === undefined ? DEFAULT_RUBRIC : readRubric(values.rubric),
     out: resolve(values.out ?? join(REPO_ROOT, 'reports')),
@@ -163,13 +175,46 @@ function planTargets(options: ReturnType<typeof parse>): { targets: Target[]; no
     // Every description is checked before anything runs: a mistake is exit 2 in a second, not lost points later.
     const targets = options.targets.map((file) => loadTarget(file));
     for (const target of targets) checkPrograms(target);
-    return { targets, notGraded: [] };
+    const described = describeFolders(options.described);
+    return { targets: [...targets, ...described.targets], notGraded: described.notGraded };
   }
   const template = loadTemplate(options.class.template);
   checkPrograms({ ...template, cwd: options.class.folder }, { files: false });
   const planned = classTargets(options.class.folder, template);
   for (const { student, problem } of planned.notGraded) process.stderr.write(`grade: ${student}: not graded: ${problem}\n`);
   return planned;
+}
+
+/**
+ * Describes each folder from its sources (grader/describe.ts). A folder the
+ * inference is unsure of, or whose inferred description does not check, is
+ * not graded: one line on stderr and a row saying why, never a guess.
+ */
+function describeFolders(folders: readonly string[]): { targets: Target[]; notGraded: StudentProblem[] } {
+  const targets: Target[] = [];
+  const notGraded: StudentProblem[] = [];
+  for (const folder of folders) {
+    const file = join(folder, 'target.json'); // where the description counts as written: `npm run describe -- --write-targets` puts it there
+    const student = basename(folder);
+    const described = describeSubmission(folder);
+    let problem: string | undefined;
+    if ('problem' in described) problem = `not described: ${described.problem}; write its target.json (npm run describe -- ${folder} --write-targets, then edit it)`;
+    else {
+      try {
+        const target = targetFromJson(described.target, file);
+        checkPrograms(target);
+        targets.push({ ...target, student });
+        process.stderr.write(`grade: ${student}: described from its sources (${described.notes.at(-1) ?? 'see npm run describe'})\n`);
+      } catch (error) {
+        if (!(error instanceof DescriptionError)) throw error;
+        problem = `the description inferred from its sources does not check: ${error.message.split('\n')[0]}`;
+      }
+    }
+    if (problem === undefined) continue;
+    process.stderr.write(`grade: ${student}: not graded: ${problem}\n`);
+    notGraded.push({ student, name: student, file, problem });
+  }
+  return { targets, notGraded };
 }
 
 /** Full marks on every part the target claims. */

@@ -215,6 +215,18 @@ export function loadTarget(path: string): Target {
   } catch (error) {
     throw new DescriptionError(`cannot read the target ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
+  return targetFromJson(raw, file);
+}
+
+/**
+ * Checks a description already parsed (an inferred one, say) as
+ * {@link loadTarget} checks a file; `file` is where it counts as written
+ * (its folder is what `cwd` is relative to, and reports name it).
+ *
+ * @example
+ * const target = targetFromJson(described.target, join(folder, 'target.json'));
+ */
+export function targetFromJson(raw: unknown, file: string): Target {
   const reader: DescriptionReader = new DescriptionReader(file);
   if (!isObject(raw)) reader.fail('the file', 'must hold a JSON object');
   reader.keys(raw, '', TARGET_KEYS);

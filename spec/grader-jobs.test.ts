@@ -1,9 +1,9 @@
 // `npm run grade -- FOLDER --jobs N`: several targets at once, several of them on
 // the same hard-coded port, with the same reports as one at a time; without the
 // sandbox, fixed-port targets wait for each other.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { portKey } from '../grader/run.js';
 import { loadTarget, type Target } from '../grader/target.js';
@@ -108,4 +108,29 @@ describe('which targets wait for each other', () => {
   ])('%s: key %s', (_, target, isolation, key) => {
     expect(portKey(target, isolation)).toBe(key);
   });
+});
+
+const PYTHON3 = commandWorks(['python3', '--version']);
+
+test.skipIf(why !== undefined || !PYTHON3)('a class handed in without any target.json is described from its sources and graded in one command, one row per student', { timeout: 300_000 }, async () => {
+  const dir = tempDir();
+  const sources = [...readdirSync(join(REPO_ROOT, 'fixtures/submissions'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `fixtures/submissions/${entry.name}`), 'fixtures/python'];
+  for (const source of sources) {
+    const student = basename(source);
+    mkdirSync(join(dir, student));
+    for (const file of readdirSync(join(REPO_ROOT, source)).filter((name) => name.endsWith('.py'))) copyFileSync(join(REPO_ROOT, source, file), join(dir, student, file));
+  }
+  // Written before grading: each fixture's expert verdict on order-x-first (expected.json), or a pass for the two
+  // hand-written implementations; a chat-only submission does not claim it, so its cell is empty.
+  const expected = sources.map((source) => {
+    const file = join(REPO_ROOT, source, 'expected.json');
+    const verdict = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { items: Record<string, { pass: boolean } | undefined> }).items['order-x-first'] : { pass: true };
+    return [basename(source), verdict === undefined ? '0' : verdict.pass ? '8' : '0'];
+  });
+  const out = tempDir();
+  const { stderr } = await grade([dir, '--only', 'order-x-first', '--jobs', '2', '--out', out]);
+  const [header, ...rows] = readFileSync(join(out, 'gradebook.csv'), 'utf8').trimEnd().split('\n').map((row) => row.split(','));
+  const [studentAt, scoreAt] = ['student', 'order-x-first'].map((column) => header!.indexOf(column));
+  expect(rows.map((row) => [row[studentAt!], row[scoreAt!] === '' ? '0' : row[scoreAt!]])).toEqual(expected.sort(([a], [b]) => a!.localeCompare(b!)));
+  expect(stderr.match(/^grade: [\w-]+: described from its sources/gm)).toHaveLength(sources.length);
 });
