@@ -309,7 +309,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const unscored = notGraded.map(({ student }) => `${student} not graded`);
     process.stdout.write(`${grades.length + notGraded.length} ${options.class ? 'students' : 'targets'}: ${[...scored, ...unscored].join(', ')}\n`);
   }
-  process.stdout.write(`Reports: ${written.map((file) => relative(process.cwd(), file) || file).join(', ')}\n`);
+  const shown = (file: string): string => (relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file));
+  process.stdout.write(`Reports: ${written.map(shown).join(', ')}\n`);
   return code;
 }
 

@@ -5,6 +5,7 @@
  * for a class template, of the students it could not be applied to (each
  * report names them and why, never as a grade of zero).
  */
+import { isAbsolute, relative } from 'node:path';
 import stripAnsi from 'strip-ansi';
 import { visible } from '../harness/text.js';
 import { ITEMS, MARKED_BY_A_PERSON, PART_POINTS, PART_TITLES, type Part } from './rubric.js';
@@ -48,6 +49,12 @@ export function explain(result: ItemResult, indent = '      '): string {
   return parts.join('\n');
 }
 
+/** A path as the user should see it: relative to where the grader runs when it lies below, so no temporary folder shows. */
+function shownPath(file: string): string {
+  const below = relative(process.cwd(), file);
+  return below !== '' && !below.startsWith('..') && !isAbsolute(below) ? below : file;
+}
+
 const mark = (result: ItemResult): string => (!result.claimed ? '–' : result.verdict.passed ? '✓' : '✗');
 
 /**
@@ -67,7 +74,7 @@ const pointsOf = (result: ItemResult): string => `${result.score}/${result.point
 
 /** The rubric for one target, as printed on the console. */
 export function rubricText(grade: TargetGrade): string {
-  const lines = [`Grade for ${grade.student}: ${grade.name}`, `  ${grade.file}`, `  dialect: ${grade.dialect}`, `  waits: ${grade.calibration}`, ''];
+  const lines = [`Grade for ${grade.student}: ${grade.name}`, `  ${shownPath(grade.file)}`, `  dialect: ${grade.dialect}`, `  waits: ${grade.calibration}`, ''];
   for (const part of PARTS) {
     lines.push(`${PART_TITLES[part]}: ${partScore(grade, part)}`);
     const results = grade.items.filter((item) => item.part === part);

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image
-# (Ubuntu 20.04 or newer; Node.js 20's binaries need glibc 2.28, which 18.04
+# (Ubuntu 20.04 or newer: Node.js's Linux binaries need glibc 2.28, which 18.04
 # lacks). It installs what run_autograder needs to grade:
 #   - Python 3 (and Python 2 where the release still packages it) for the
 #     submissions, curl, ca-certificates and xz-utils for the download below;
-#   - Node.js 20, the official binary tarball from nodejs.org, checked against
+#   - Node.js 24 (a supported line; 20 reached its end of life on 2026-04-30),
+#     the official binary tarball from nodejs.org, checked against
 #     its SHASUMS256.txt, unpacked under /usr/local/lib/nodejs and linked into
 #     /usr/local/bin. The grader (grader.mjs) is one file with every npm
 #     dependency inlined, so nothing is installed with npm.
-# Set NODE_RELEASE to pin a release, e.g. NODE_RELEASE=v20.19.5 (default: the
-# newest 20.x).
+# Set NODE_RELEASE to pin a release, e.g. NODE_RELEASE=v24.11.1 (default: the
+# newest 24.x).
 set -euo pipefail
 
-NODE_RELEASE="${NODE_RELEASE:-latest-v20.x}"
+NODE_RELEASE="${NODE_RELEASE:-latest-v24.x}"
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -382,10 +382,35 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Logs a pid in the suite's bookkeeping, so the end of the run checks it is gone. */
+/**
+ * When the process `pid` started, in clock ticks since boot (field 22 of
+ * /proc/PID/stat), or undefined where there is no /proc or no such process.
+ * A pid and its start time name one process: a pid alone may be reused by
+ * another program once ours has exited.
+ */
+export function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The name (field 2) is in parentheses and may hold spaces; the fields after its last ')' are plain.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the process logged as `pid` with start time `started` still runs:
+ * the same pid with another start time is somebody else's process.
+ */
+export function isSameProcessAlive(pid: number, started: string | undefined): boolean {
+  if (!isAlive(pid)) return false;
+  return started === undefined || startTime(pid) === started;
+}
+
+/** Logs a pid (with its start time) in the suite's bookkeeping, so the end of the run checks it is gone. */
 export function recordPid(pid: number | undefined): void {
   // A pid inside a PID namespace names another process outside it; the namespace ends its own.
   if (process.env[NAMESPACE_PIDS_ENV] === '1') return;
   const suiteDir = process.env[SUITE_DIR_ENV];
-  if (suiteDir && pid !== undefined) appendFileSync(join(suiteDir, 'pids'), `${pid}\n`);
+  if (suiteDir && pid !== undefined) appendFileSync(join(suiteDir, 'pids'), `${pid} ${startTime(pid) ?? '-'}\n`);
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bundle:gradescope [-- --target TEMPLATE.json] [--out FILE.zip]`:
+ * `npm run bundle:gradescope [-- --target TEMPLATE.json] [--student-targets] [--out FILE.zip]`:
  * builds Gradescope's autograder zip (default reports/gradescope/autograder.zip).
  *
  * The grader is bundled by esbuild into one file, grader.mjs, with every npm
@@ -11,11 +11,15 @@
  *   run_autograder  grades /autograder/submission into /autograder/results
  *   grader.mjs      the bundled grader (grader/cli.ts)
  *   package.json    {"type": "module", "private": true}
- *   target.json     the template for submissions without their own target.json
  *   README.md       gradescope/README.md
+ *   target.json     with --target: the instructor's template (argv globs allowed), applied to every submission
+ *   student-targets with --student-targets: a marker; a submission's own target.json is then used
  *
- * The template (default gradescope/target.json) is checked with the grader's
- * own loader first; a wrong one stops the build with a one-line message.
+ * Without --target, each submission is described from its sources (grader/describe.ts).
+ * The instructor's description wins: a submission's own target.json is used
+ * only when the bundle is built with --student-targets. The template is
+ * checked with the grader's own loader first; a wrong one stops the build with
+ * a one-line message.
  * The zip is written by scripts/zip.ts (fixed dates, so the same input gives
  * the same bytes; setup.sh and run_autograder executable).
  * Exit codes: 0 written; 2 a wrong command line or template; 1 anything else.
@@ -24,14 +28,16 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { DescriptionError, loadTarget } from '../grader/target.js';
+import { loadTemplate } from '../grader/class.js';
+import { DescriptionError } from '../grader/target.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { zipArchive } from './zip.js';
 
-const USAGE = `usage: npm run bundle:gradescope -- [--target TEMPLATE.json] [--out FILE.zip]
-  --target FILE  the target description for submissions without their own target.json
-                 (default gradescope/target.json; "cwd" is relative to the submission folder)
-  --out FILE     where the zip goes (default reports/gradescope/autograder.zip)`;
+const USAGE = `usage: npm run bundle:gradescope -- [--target TEMPLATE.json] [--student-targets] [--out FILE.zip]
+  --target FILE      the class's description, applied to every submission (argv globs such as
+                     "*[Ss]erver*.py" resolved in each); default: describe each submission from its sources
+  --student-targets  use a submission's own target.json when it has one (default: ignore it)
+  --out FILE         where the zip goes (default reports/gradescope/autograder.zip)`;
 
 /** The names and modes of the zip's files, in the order they are stored. */
 const BUNDLE_FILES = [
@@ -39,8 +45,9 @@ const BUNDLE_FILES = [
   { name: 'run_autograder', mode: 0o755 },
   { name: 'grader.mjs', mode: 0o644 },
   { name: 'package.json', mode: 0o644 },
-  { name: 'target.json', mode: 0o644 },
   { name: 'README.md', mode: 0o644 },
+  { name: 'target.json', mode: 0o644 },
+  { name: 'student-targets', mode: 0o644 },
 ] as const;
 
 /** The grader as one ESM file for Node.js 20, npm dependencies inlined. */
@@ -66,41 +73,45 @@ async function bundleGrader(): Promise<Buffer> {
 
 class UsageError extends Error {}
 
-function parse(argv: readonly string[]): { template: string; out: string } {
+function parse(argv: readonly string[]): { template?: string; studentTargets: boolean; out: string } {
   let parsed;
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { target: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { target: { type: 'string' }, 'student-targets': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0]);
   }
   if (parsed.values.help) throw new UsageError('');
   return {
-    template: resolve(parsed.values.target ?? resolve(REPO_ROOT, 'gradescope/target.json')),
+    ...(parsed.values.target === undefined ? {} : { template: resolve(parsed.values.target) }),
+    studentTargets: parsed.values['student-targets'] === true,
     out: resolve(parsed.values.out ?? resolve(REPO_ROOT, 'reports/gradescope/autograder.zip')),
   };
 }
 
 async function main(argv: readonly string[]): Promise<void> {
   const options = parse(argv);
-  loadTarget(options.template); // throws a one-line DescriptionError if the template is wrong
-  const contents: Record<(typeof BUNDLE_FILES)[number]['name'], Buffer> = {
+  if (options.template !== undefined) loadTemplate(options.template); // throws a one-line DescriptionError if the template is wrong
+  const contents: Partial<Record<(typeof BUNDLE_FILES)[number]['name'], Buffer>> = {
     'setup.sh': readFileSync(resolve(REPO_ROOT, 'gradescope/setup.sh')),
     run_autograder: readFileSync(resolve(REPO_ROOT, 'gradescope/run_autograder')),
     'grader.mjs': await bundleGrader(),
     'package.json': Buffer.from(`${JSON.stringify({ type: 'module', private: true })}\n`),
-    'target.json': readFileSync(options.template),
     'README.md': readFileSync(resolve(REPO_ROOT, 'gradescope/README.md')),
+    ...(options.template === undefined ? {} : { 'target.json': readFileSync(options.template) }),
+    ...(options.studentTargets ? { 'student-targets': Buffer.from('A submission\'s own target.json is used when it has one (bundle:gradescope --student-targets).\n') } : {}),
   };
-  const zip = zipArchive(BUNDLE_FILES.map(({ name, mode }) => ({ name, mode, data: contents[name] })));
+  const files = BUNDLE_FILES.filter(({ name }) => contents[name] !== undefined);
+  const zip = zipArchive(files.map(({ name, mode }) => ({ name, mode, data: contents[name]! })));
   mkdirSync(resolve(options.out, '..'), { recursive: true });
   writeFileSync(options.out, zip);
   const shown = (file: string): string => relative(process.cwd(), file) || file;
   process.stdout.write(
-    `Wrote ${shown(options.out)} (${Math.ceil(zip.length / 1024)} KiB): ${BUNDLE_FILES.map((file) => file.name).join(', ')}; ` +
-      `default target ${shown(options.template)}\n`,
+    `Wrote ${shown(options.out)} (${Math.ceil(zip.length / 1024)} KiB): ${files.map((file) => file.name).join(', ')}; ` +
+      `${options.template === undefined ? 'each submission described from its sources' : `the template ${shown(options.template)}`}` +
+      `${options.studentTargets ? ", or the submission's own target.json" : ''}\n`,
   );
 }
 

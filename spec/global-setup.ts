@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { isAlive, SUITE_DIR_ENV } from '../harness/process.js';
+import { isSameProcessAlive, SUITE_DIR_ENV } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import {
   compiledImplDir,
@@ -24,9 +24,15 @@ export const THRESHOLDS = { lines: 95, branches: 90 } as const;
 
 const COVERAGE_DIR = join(REPO_ROOT, 'reports', 'coverage');
 
-function readPids(file: string): number[] {
+function readPids(file: string): Array<{ pid: number; started: string | undefined }> {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [pid, started] = line.split(' ');
+        return { pid: Number(pid), started: started === undefined || started === '-' ? undefined : started };
+      });
   } catch {
     return []; // no process was spawned
   }
@@ -53,8 +59,9 @@ export default function setup(project: TestProject): () => Promise<void> {
     const problems: string[] = [];
     try {
       const pids = readPids(join(suiteDir, 'pids'));
-      const alive = pids.filter(isAlive);
-      for (const pid of alive) process.kill(pid, 'SIGKILL'); // ours, by pid: logged when we spawned them
+      // Ours only: the pid with the start time logged when we spawned it (a reused pid is another program's).
+      const alive = pids.filter(({ pid, started }) => isSameProcessAlive(pid, started)).map(({ pid }) => pid);
+      for (const pid of alive) process.kill(pid, 'SIGKILL');
       if (alive.length > 0) problems.push(`${alive.length} spawned process(es) were still running: ${alive.join(', ')}`);
 
       const dir = compiledImplDir(REPO_ROOT);

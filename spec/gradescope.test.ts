@@ -39,21 +39,41 @@ const NO_UNZIP = commandWorks(['unzip', '-v']) ? undefined : 'unzip is not on PA
 
 let tmp = '';
 let zipFile = '';
-let zipped: ZipFile[] = [];
+const zipped: Record<Bundle, ZipFile[]> = { describes: [], template: [] };
 const scene = new Scene();
+
+/**
+ * The two bundles under test: the default one, which describes each
+ * submission from its sources, and one built with a class template (globs for
+ * a Python 3 server and client, any spelling) and --student-targets.
+ */
+type Bundle = 'describes' | 'template';
+
+/** The class template of the 'template' bundle: fixtures/python's programs, however the student named them. */
+const TEMPLATE = {
+  name: 'a class on fixtures/python',
+  parts: ['ack'],
+  server: { argv: ['python3', '*[Ss]erver*.py', '--port', '{port}'], port: 'free', ready: 'listening' },
+  client: { argv: ['python3', '*[Cc]lient*.py', '--port', '{port}', '--id', '{id}'], stdin: ['{name}'] },
+};
+
+/** Builds one bundle into tmp/<bundle>.zip and unpacks it into tmp/<bundle>. */
+async function bundle(name: Bundle, args: readonly string[]): Promise<void> {
+  const zip = join(tmp, `${name}.zip`);
+  const bundler = launch(scene, { label: `bundle:gradescope (${name})`, argv: ['node', 'dist/scripts/bundle-gradescope.js', ...args, '--out', zip], cwd: REPO_ROOT });
+  const exit = await bundler.waitForExit(60_000);
+  expect(exit, bundler.transcript()).toEqual({ code: 0, signal: null });
+  zipped[name] = unzip(readFileSync(zip), join(tmp, name));
+  if (name === 'describes') zipFile = zip;
+}
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'ack-gradescope-'));
-  zipFile = join(tmp, 'autograder.zip');
-  const bundler = launch(scene, {
-    label: 'bundle:gradescope',
-    argv: ['node', 'dist/scripts/bundle-gradescope.js', '--out', zipFile],
-    cwd: REPO_ROOT,
-  });
-  const exit = await bundler.waitForExit(60_000);
-  expect(exit, bundler.transcript()).toEqual({ code: 0, signal: null });
-  zipped = unzip(readFileSync(zipFile), join(tmp, 'source'));
-}, 90_000);
+  const template = join(tmp, 'class-template.json');
+  writeFileSync(template, JSON.stringify(TEMPLATE));
+  await bundle('describes', []);
+  await bundle('template', ['--target', template, '--student-targets']);
+}, 150_000);
 
 afterAll(async () => {
   await scene.dispose();
@@ -62,13 +82,13 @@ afterAll(async () => {
 
 /**
  * A fresh autograder root as Gradescope lays it out: `source` (the unzipped
- * bundle), `submission` holding `files` (copied), and no `results` yet.
+ * bundle named), `submission` holding `files` (copied), and no `results` yet.
  * Removed when the test ends.
  */
-function autograderRoot(files: ReadonlyArray<readonly [from: string, to: string]>): string {
+function autograderRoot(files: ReadonlyArray<readonly [from: string, to: string]>, bundled: Bundle = 'template'): string {
   const root = mkdtempSync(join(tmp, 'root-'));
   onTestFinished(() => rmSync(root, { recursive: true, force: true }));
-  symlinkSync(join(tmp, 'source'), join(root, 'source'));
+  symlinkSync(join(tmp, bundled), join(root, 'source'));
   mkdirSync(join(root, 'submission'));
   for (const [from, to] of files) cpSync(join(REPO_ROOT, from), join(root, 'submission', to), { recursive: true });
   return root;
@@ -106,20 +126,24 @@ const tally = (results: Results): Record<string, number> => {
   return counts;
 };
 
-test('the zip holds exactly the six top-level files, with setup.sh and run_autograder executable', () => {
-  expect(zipped).toEqual([
+test('the default zip holds exactly its five top-level files, with setup.sh and run_autograder executable, and no template', () => {
+  expect(zipped.describes).toEqual([
     { name: 'setup.sh', mode: 0o755 },
     { name: 'run_autograder', mode: 0o755 },
     { name: 'grader.mjs', mode: 0o644 },
     { name: 'package.json', mode: 0o644 },
-    { name: 'target.json', mode: 0o644 },
     { name: 'README.md', mode: 0o644 },
   ]);
-  expect(JSON.parse(readFileSync(join(tmp, 'source', 'package.json'), 'utf8'))).toEqual({ type: 'module', private: true });
+  expect(JSON.parse(readFileSync(join(tmp, 'describes', 'package.json'), 'utf8'))).toEqual({ type: 'module', private: true });
+});
+
+test('a zip built with --target and --student-targets adds the template and the marker', () => {
+  expect(zipped.template.map((file) => file.name).slice(5)).toEqual(['target.json', 'student-targets']);
+  expect(JSON.parse(readFileSync(join(tmp, 'template', 'target.json'), 'utf8'))).toEqual(TEMPLATE);
 });
 
 test('the bundled grader imports nothing but Node.js built-in modules', () => {
-  const grader = readFileSync(join(tmp, 'source', 'grader.mjs'), 'utf8');
+  const grader = readFileSync(join(tmp, 'describes', 'grader.mjs'), 'utf8');
   const specifiers = /\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']|\brequire\(\s*["']([^"']+)["']/gm;
   const imported = [...grader.matchAll(specifiers)].map((match) => match[1] ?? match[2] ?? match[3] ?? match[4]);
   expect(imported.length).toBeGreaterThan(0);
@@ -156,16 +180,44 @@ test('a submission with its own target.json gets full marks and the extra credit
   });
 });
 
-test('a submission without target.json is graded with the bundled template', async ({ skip }) => {
+test('a submission without target.json is graded with the class template, its globs finding renamed programs', async ({ skip }) => {
   skip(NO_PYTHON3 !== undefined, NO_PYTHON3);
   const root = autograderRoot([
-    ['fixtures/python/server.py', 'server.py'],
-    ['fixtures/python/client.py', 'client.py'],
+    ['fixtures/python/server.py', 'MyServer.py'],
+    ['fixtures/python/client.py', 'tcp_client.py'],
   ]);
   const { code, stdout, results } = await runAutograder(root);
-  expect(stdout).toContain(`run_autograder: grading ${join(root, 'submission')} with the autograder's target.json\n`);
+  expect(stdout).toContain("run_autograder: grading the submission with the instructor's template (target.json)\n");
   // The template claims the acknowledgment exchange only, so the chat's items are not run, and not reported as tests.
   expect({ code, score: results.score, tests: tally(results) }).toEqual({ code: 0, score: 60, tests: { 'ack passed': 12 } });
+});
+
+test('without a template, a submission is described from its sources, and its own target.json is not used', async ({ skip }) => {
+  skip(NO_PYTHON3 !== undefined, NO_PYTHON3);
+  const root = autograderRoot(
+    [
+      ['fixtures/python/server.py', 'server.py'],
+      ['fixtures/python/client.py', 'client.py'],
+    ],
+    'describes',
+  );
+  writeFileSync(join(root, 'submission', 'target.json'), JSON.stringify({ server: { argv: ['python9', 'nothing.py'] } }));
+  const { code, stdout, results } = await runAutograder(root);
+  expect(stdout).toContain("run_autograder: the submission's own target.json is not used (the bundle was built without --student-targets)\n");
+  expect(stdout).toContain('run_autograder: grading the submission with a description inferred from its sources\n');
+  expect({ code, score: results.score, tests: tally(results) }).toEqual({ code: 0, score: 85, tests: { 'ack passed': 12, 'chat passed': 6 } });
+  // What students see (the output and the grader's rubric on stdout) names the submission, never the grader's
+  // temporary folder; the autograder's own root (here in a temporary folder too, on Gradescope /autograder) may show.
+  expect(stdout).toContain('Grade for submission: ');
+  for (const shown of [JSON.stringify(results), stdout]) expect(shown.split(root).join('/autograder')).not.toMatch(/\/tmp\//);
+});
+
+test('a submission the inference cannot describe gets score 0 and the reason, naming no temporary folder', async ({ skip }) => {
+  skip(NO_PYTHON3 !== undefined, NO_PYTHON3);
+  const root = autograderRoot([['fixtures/python/server.py', 'server.py']], 'describes');
+  const { stdout, results } = await runAutograder(root);
+  expect(results.output).toMatch(/^The autograder could not grade this submission \(score 0\): submission: not graded: not described: /);
+  for (const shown of [JSON.stringify(results), stdout]) expect(shown.split(root).join('/autograder')).not.toMatch(/\/tmp\//);
 });
 
 test('a target naming an interpreter that is not installed gets score 0 and a one-line reason', async () => {
@@ -176,7 +228,7 @@ test('a target naming an interpreter that is not installed gets score 0 and a on
   expect({ code, score: results.score, output: results.output }).toEqual({
     code: 0,
     score: 0,
-    output: `The autograder could not grade this submission (score 0): ${target}: server.argv names python9, which is not installed here; install it or change server.argv`,
+    output: 'The autograder could not grade this submission (score 0): submission/target.json: server.argv names python9, which is not installed here; install it or change server.argv',
   });
 });
 
@@ -189,7 +241,7 @@ test('a wrong target description gets score 0 and the grader\'s one-line reason'
     code: 0,
     results: {
       score: 0,
-      output: `The autograder could not grade this submission (score 0): ${target}: server.argv must be a non-empty array of strings; see docs/GRADING.md`,
+      output: 'The autograder could not grade this submission (score 0): submission/target.json: server.argv must be a non-empty array of strings; see docs/GRADING.md',
       visibility: 'visible',
       stdout_visibility: 'visible',
       tests: [],

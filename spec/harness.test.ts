@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { loadGolden } from './support/golden.js';
 import { connectPeer, startFakeServer } from '../harness/peer.js';
-import { isAlive, launch } from '../harness/process.js';
+import { isAlive, isSameProcessAlive, launch, startTime } from '../harness/process.js';
 import { startProxy } from '../harness/proxy.js';
 import { Scene } from '../harness/scene.js';
 import { startServer } from '../grader/launch.js';
@@ -228,5 +228,23 @@ test('golden transcripts fill in the port', () => {
   expect(loadGolden('x-first', 4242)).toMatchObject({
     server: expect.arrayContaining(['Listening on 127.0.0.1:4242']),
     'client X': ['Sent: Client X: Alice', 'Received: X: Alice received before Y: Bob'],
+  });
+});
+
+describe('the suite\'s process bookkeeping', () => {
+  test('a pid and its start time name one process: the same pid with another start time is not ours', () => {
+    const started = startTime(process.pid);
+    expect(started).toMatch(/^\d+$/);
+    expect(isSameProcessAlive(process.pid, started)).toBe(true);
+    expect(isSameProcessAlive(process.pid, String(Number(started) + 1))).toBe(false);
+  });
+
+  test('a process that has exited is not alive, whatever its start time', async () => {
+    const scene = useScene();
+    const child = node(scene, 'short', 'process.exit(0)');
+    const pid = child.pid!;
+    const started = startTime(pid);
+    await child.waitForExit();
+    expect(isSameProcessAlive(pid, started)).toBe(false);
   });
 });
