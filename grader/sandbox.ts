@@ -211,7 +211,9 @@ export function openSandbox(isolation: Extract<Isolation, { kind: 'namespace' }>
     const hide = hiddenRoots();
     const entry = process.env[ENTRY_ENV] ?? join(REPO_ROOT, 'dist', 'grader', 'cli.js');
     const modules = join(REPO_ROOT, 'node_modules');
-    const needed = [REPO_ROOT, dirname(entry), ...(existsSync(modules) ? [realpathSync(modules)] : []), ...interpreterFolders(target)];
+    // The worker runs on the grader's own Node, wherever it is installed (npx's node@24 lives under ~/.npm).
+    const graderNode = [process.execPath, realpathSync(process.execPath)].map((path) => dirname(dirname(path)));
+    const needed = [REPO_ROOT, dirname(entry), ...(existsSync(modules) ? [realpathSync(modules)] : []), ...graderNode, ...interpreterFolders(target)];
     const shown = (process.env[SHOW_ENV] ?? '').split(':').filter((path) => path !== '' && existsSync(path));
     const suite = process.env[SUITE_DIR_ENV];
     const plan: MountPlan = {
