@@ -75,8 +75,11 @@ export class ClientChat {
       return;
     }
     const bye = isBye(line);
+    // What the person had typed without pressing Enter yet would vanish with the prompt: say it was not sent.
+    const unsent = bye && this.#terminal ? this.#input.line : '';
     if (bye) this.#bye = true; // before showing it: no prompt after the last line
     this.#show(() => this.#output.print(`${this.#other}: ${neutralize(line)}`));
+    if (unsent.trim() !== '') this.#output.printError(`Not sent: "${neutralize(unsent)}" (${this.#other} said Bye before you pressed Enter)`);
     if (bye) this.#input.close();
   }
 

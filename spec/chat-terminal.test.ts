@@ -132,14 +132,14 @@ describe('on a terminal, at the edges', () => {
     ]);
   });
 
-  test('a Bye from Y leaves no prompt behind, even over a half-typed line', async ({ skip }) => {
+  test('a Bye from Y leaves no prompt behind, and a half-typed line is said not to have been sent', async ({ skip }) => {
     skip(NO_TMUX !== undefined, NO_TMUX);
     const { x, y } = await openTerminalChat();
     await x.type('half');
     await x.waitForScreen(prompt('half'), 'the half-typed "X> half"');
     y.write('Bye\n');
     expect(await x.waitForExit()).toEqual({ code: 0, signal: null });
-    expect(shown(x.screen).slice(0, OPENING.length + 2)).toEqual([...OPENING, 'Y: Bye', expect.not.stringMatching(/^X>/)]);
+    expect(shown(x.screen).slice(0, OPENING.length + 3)).toEqual([...OPENING, 'Y: Bye', 'Not sent: "half" (Y said Bye before you pressed Enter)', expect.not.stringMatching(/^X>/)]);
   });
 });
 

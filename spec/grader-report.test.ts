@@ -165,3 +165,12 @@ describe('evidence stays readable', () => {
     expect(text).not.toContain('(nothing)[no newline at end]');
   });
 });
+
+test.each([
+  ['', '  (nothing)'],
+  ['x \n', '  | x·⏎'],
+  ['no end', '  | no end[no newline at end]'],
+])('evidence %j is quoted once, as %j, with nothing formatted twice', (text, quoted) => {
+  const result = { ...closingResult(sampleGrade()), verdict: fail('lost', { actual: [{ source: 'server stdout', text }] }) };
+  expect(explain(result, '').split('\n').slice(2)).toEqual([quoted]);
+});
