@@ -33,6 +33,7 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { tarGz } from './tar.js';
 import { zipArchive, type ZipEntry } from './zip.js';
+import { missedGates } from './coverage-gates.js';
 
 const USAGE = `usage: npm run handin -- [--reports DIR] [--out DIR] [--prepare]
   --reports DIR  where the samples, coverage summary and failure-case catalogue are (default reports/)
@@ -321,6 +322,13 @@ function main(argv: readonly string[]): void {
   const totalLines = (JSON.parse(readFileSync(summaryJson, 'utf8')) as Summary).total?.lines;
   if (totalLines && totalLines.covered === 0) {
     throw new Failure(`${shown(summaryJson)} records no covered line: it comes from a partial run (one spec file, say); run the whole \`npm test\` and then hand in`);
+  }
+  // A summary below the README's own gates is no evidence to hand in: `npm test` fails on it too.
+  const total = (JSON.parse(readFileSync(summaryJson, 'utf8')) as Summary).total!;
+  const pct = ({ pct: value }: Metric): number => (typeof value === 'number' ? value : 0);
+  const missed = missedGates({ lines: pct(total.lines), branches: pct(total.branches) });
+  if (missed.length > 0) {
+    throw new Failure(`${shown(summaryJson)}: coverage of impl/ is under the README's gates: ${missed.join(', ')}; make \`npm test\` pass (it checks the same gates), then run npm run handin again`);
   }
 
   const code = repositoryFiles();

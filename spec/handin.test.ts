@@ -27,9 +27,9 @@ const metric = (covered: number, total: number): Record<string, number> => ({ to
 
 /** istanbul's json-summary for two files, with absolute paths as the suite writes them. */
 const COVERAGE = {
-  total: { lines: metric(9, 12), statements: metric(9, 12), functions: metric(3, 4), branches: metric(2, 8), branchesTrue: { total: 0, covered: 0, skipped: 0, pct: 'Unknown' } },
-  [join(REPO_ROOT, 'impl', 'server.ts')]: { lines: metric(5, 6), functions: metric(1, 1), statements: metric(5, 6), branches: metric(1, 2) },
-  [join(REPO_ROOT, 'impl', 'client.ts')]: { lines: metric(4, 6), functions: metric(2, 3), statements: metric(4, 6), branches: metric(1, 6) },
+  total: { lines: metric(19, 20), statements: metric(19, 20), functions: metric(3, 4), branches: metric(9, 10), branchesTrue: { total: 0, covered: 0, skipped: 0, pct: 'Unknown' } },
+  [join(REPO_ROOT, 'impl', 'server.ts')]: { lines: metric(10, 10), functions: metric(1, 1), statements: metric(10, 10), branches: metric(5, 5) },
+  [join(REPO_ROOT, 'impl', 'client.ts')]: { lines: metric(9, 10), functions: metric(2, 3), statements: metric(9, 10), branches: metric(4, 5) },
 };
 
 const CATALOGUE = '# Failure cases\n\n| case | induced | behaviour | improvement | test | result |\n| --- | --- | --- | --- | --- | --- |\n| A case | somehow | exits 1 | none | a.test.ts › a | pass |\n';
@@ -169,9 +169,9 @@ test('the coverage summary text has the totals and each file: lines, statements,
   expect(rows).toEqual(
     expect.arrayContaining([
       ['File', 'Lines', 'Statements', 'Branches', 'Functions'],
-      ['All files', '75.00 %', '9/12', '75.00 %', '9/12', '25.00 %', '2/8', '75.00 %', '3/4'],
-      ['impl/client.ts', '66.67 %', '4/6', '66.67 %', '4/6', '16.67 %', '1/6', '66.67 %', '2/3'],
-      ['impl/server.ts', '83.33 %', '5/6', '83.33 %', '5/6', '50.00 %', '1/2', '100.00 %', '1/1'],
+      ['All files', '95.00 %', '19/20', '95.00 %', '19/20', '90.00 %', '9/10', '75.00 %', '3/4'],
+      ['impl/client.ts', '90.00 %', '9/10', '90.00 %', '9/10', '80.00 %', '4/5', '66.67 %', '2/3'],
+      ['impl/server.ts', '100.00 %', '10/10', '100.00 %', '10/10', '100.00 %', '5/5', '100.00 %', '1/1'],
     ]),
   );
   const order = rows.map((row) => row[0]);
@@ -241,6 +241,21 @@ test('a missing failure-case catalogue: exit 1, one line naming it and `npm test
     exit: { code: 1, signal: null },
     stdout: [],
     stderr: [expect.stringMatching(/^handin: missing \S*no-catalogue\/failure-cases\.md; `npm test` writes it \(or run `npm run handin -- --prepare`\)$/)],
+  });
+  expect(existsSync(nowhere)).toBe(false);
+});
+
+test('a coverage summary under the README\'s gates (79 % of lines): exit 1, one line naming the gate, and no archive written', async () => {
+  const low = join(tmp, 'low-coverage');
+  cpSync(reports, low, { recursive: true });
+  const under = { total: { lines: metric(79, 100), statements: metric(79, 100), functions: metric(3, 4), branches: metric(95, 100) } };
+  writeFileSync(join(low, 'coverage', 'coverage-summary.json'), JSON.stringify(under));
+  const nowhere = join(tmp, 'low-coverage-out');
+  const result = await handin(useScene(), ['--reports', low, '--out', nowhere]);
+  expect(result).toEqual({
+    exit: { code: 1, signal: null },
+    stdout: [],
+    stderr: [expect.stringMatching(/^handin: \S*low-coverage\/coverage\/coverage-summary\.json: coverage of impl\/ is under the README's gates: lines 79\.00 % \(the gate is 95 %\); make `npm test` pass \(it checks the same gates\), then run npm run handin again$/)],
   });
   expect(existsSync(nowhere)).toBe(false);
 });
