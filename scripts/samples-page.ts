@@ -95,9 +95,40 @@ export function pageHtml(picture: Picture): string {
 `;
 }
 
-/** The Chromium command found here, or undefined. */
-export function findChromium(): string | undefined {
-  return ['chromium', 'chromium-browser'].find((command) => commandWorks([command, '--version']));
+/** The environment variable naming the browser to render with, as Puppeteer and Karma read it. */
+export const CHROME_PATH_ENV = 'CHROME_PATH';
+
+/** Where Chrome and Chromium usually live when they are not on PATH. */
+const USUAL_PLACES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/snap/bin/chromium',
+  '/opt/google/chrome/chrome',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+];
+
+/**
+ * The browser to render with: $CHROME_PATH when set (it must run, or that is
+ * the answer: a wrong override is reported, not silently replaced), else the
+ * first of chromium, chromium-browser, google-chrome and google-chrome-stable
+ * on PATH, else the usual install places.
+ *
+ * @example
+ * const found = findChromium();
+ * if ('browser' in found) await screenshot(found.browser, picture, 'x-first.png');
+ */
+export function findChromium(): { readonly browser: string } | { readonly why: string } {
+  const override = process.env[CHROME_PATH_ENV];
+  if (override !== undefined && override !== '') {
+    return commandWorks([override, '--version']) ? { browser: override } : { why: `${CHROME_PATH_ENV}=${override} does not run (\`${override} --version\` failed); point it at a Chrome or Chromium binary` };
+  }
+  const browser = [...['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'], ...USUAL_PLACES].find((command) => commandWorks([command, '--version']));
+  return browser !== undefined
+    ? { browser }
+    : { why: `no Chrome or Chromium found (apt-get install chromium, or set ${CHROME_PATH_ENV} to the browser's binary)` };
 }
 
 const CHROMIUM_MS = 60_000;

@@ -11,13 +11,28 @@ import { startPanes, type PaneView, type Panes } from '../harness/panes.js';
 import { cursorLine } from '../harness/terminal.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import type { CapturedPane, Picture } from './samples-page.js';
+import { chatTarget, expandArgv, referenceTarget } from '../grader/target.js';
+
+/**
+ * The commands typed in each pane: the reference's own command lines, as
+ * `npm run samples` writes them above each console in the .txt samples, so a
+ * screenshot and its text show the same command.
+ *
+ * @example
+ * typedCommands('x-first', '0').server; // 'node dist/impl/server.js --host 127.0.0.1 --port 0'
+ */
+export function typedCommands(kind: SessionKind, port: string): { server: string; X: string; Y: string } {
+  const target = kind === 'chat' ? chatTarget(referenceTarget()) : referenceTarget();
+  const client = (id: 'X' | 'Y'): string => expandArgv(target.clients[id].argv, { host: target.host, port, id, name: NAMES[id] }).join(' ');
+  return { server: expandArgv(target.server.argv, { host: target.host, port }).join(' '), X: client('X'), Y: client('Y') };
+}
 
 /** The three sessions pictured. */
 export type SessionKind = 'x-first' | 'y-first' | 'chat';
 
 const NAMES = { X: 'Alice', Y: 'Bob' } as const;
 /** Each pane's size: wide enough for the longest command (`$ node dist/impl/client.js … --chat`) on one row. */
-const COLUMNS = 66;
+const COLUMNS = 84;
 const ROWS = 16;
 const SERVER = 0;
 const PANE = { X: 1, Y: 2 } as const;
@@ -128,11 +143,9 @@ export async function captureSession(scene: Scene, kind: SessionKind): Promise<P
   const clients = { X: new Shell(panes, PANE.X), Y: new Shell(panes, PANE.Y) };
   await Promise.all([server.ready(), clients.X.ready(), clients.Y.ready()]);
 
-  const chat = kind === 'chat' ? ' --chat' : '';
-  await server.run(`node dist/impl/server.js --port 0${chat}`);
+  await server.run(typedCommands(kind, '0').server);
   const port = /Listening on .*:(\d+)$/.exec(await server.shows(/^Listening on .*:\d+$/))?.[1] ?? '';
-  const start = (id: 'X' | 'Y'): Promise<void> =>
-    clients[id].run(`node dist/impl/client.js --id ${id} --name ${NAMES[id]} --port ${port}${chat}`);
+  const start = (id: 'X' | 'Y'): Promise<void> => clients[id].run(typedCommands(kind, port)[id]);
 
   const first = kind === 'y-first' ? 'Y' : 'X';
   const second = first === 'X' ? 'Y' : 'X';

@@ -287,10 +287,23 @@ test('missing samples and coverage summary: one line for each, naming the comman
     stdout: [],
     stderr: [
       expect.stringMatching(/^handin: missing \S*no-samples\/coverage\/coverage-summary\.json; `npm test` writes it /),
-      expect.stringMatching(/^handin: missing \S*no-samples\/samples\/chat\.png; `npm run samples` writes it /),
+      expect.stringMatching(
+        /^handin: missing the screenshots \S*no-samples\/samples\/chat\.png: `npm run samples` makes them with Chrome or Chromium \(apt-get install chromium, or set CHROME_PATH to one\); or hand in without them with `npm run handin -- --no-screenshots` \(the rubric asks for screenshots: add your own\)$/,
+      ),
     ],
   });
   expect(existsSync(nowhere)).toBe(false);
+});
+
+test('--no-screenshots hands in the samples without their pictures, and says the rubric asks for them', async () => {
+  const partial = join(tmp, 'no-pictures');
+  cpSync(reports, partial, { recursive: true });
+  for (const name of SAMPLES) rmSync(join(partial, 'samples', `${name}.png`));
+  const out = join(tmp, 'no-pictures-out');
+  const result = await handin(useScene(), ['--reports', partial, '--out', out, '--no-screenshots']);
+  expect(result.exit).toEqual({ code: 0, signal: null });
+  expect(result.stdout.at(-1)).toBe('handin: no screenshots packed, as asked (--no-screenshots); the rubric asks for screenshots of sample outputs: add your own');
+  expect(existsSync(join(out, 'handin.zip'))).toBe(true);
 });
 
 test('an unknown flag: exit 2 and one line with the usage', async () => {

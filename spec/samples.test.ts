@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findChromium } from '../scripts/samples-page.js';
+import { typedCommands } from '../scripts/samples-screens.js';
 import { loadGolden } from './support/golden.js';
 import { launch } from '../harness/process.js';
 import { Scene } from '../harness/scene.js';
@@ -14,7 +15,8 @@ import { REPO_ROOT } from '../harness/repo-root.js';
 import { tmuxUnavailable } from '../harness/terminal.js';
 import { useScene } from './support/vitest.js';
 
-const NO_PICTURES = tmuxUnavailable() ?? (findChromium() === undefined ? 'chromium not installed (apt-get install chromium)' : undefined);
+const browser = findChromium();
+const NO_PICTURES = tmuxUnavailable() ?? ('why' in browser ? browser.why : undefined);
 const ACK = 'X: Alice received before Y: Bob';
 const SERVER = 'node dist/impl/server.js';
 const CLIENT = 'node dist/impl/client.js';
@@ -67,7 +69,7 @@ test('it exits 0 and names every file it wrote, or the pictures it skipped and h
   if (NO_PICTURES === undefined) {
     for (const file of ['x-first.png', 'y-first.png', 'chat.png']) expect(run?.stdout).toContain(`samples: wrote ${join(out, file)}\n`);
   } else {
-    expect(run?.stdout).toMatch(/^samples: skipped the screenshots \(x-first\.png, y-first\.png, chat\.png\): .*\(apt-get install \w+\)$/m);
+    expect(run?.stdout).toMatch(/^samples: skipped the screenshots \(x-first\.png, y-first\.png, chat\.png\): .*apt-get install \w+.*$/m);
   }
 });
 
@@ -135,6 +137,13 @@ test('a wrong option is refused with exit 2, one line and the usage', async () =
   expect({ code: exit.code, stdout: samples.output(), stderr: samples.output('stderr') }).toEqual({
     code: 2,
     stdout: '',
-    stderr: 'samples: unknown option --bogus\nusage: npm run samples [-- --out DIR]   (default reports/samples)\n',
+    stderr: 'samples: unknown option --bogus\nusage: npm run samples [-- --out DIR] [--no-screenshots]   (default reports/samples; CHROME_PATH names the browser)\n',
   });
+});
+
+test.each(['x-first', 'y-first', 'chat'] as const)('the %s screenshot types the very commands its .txt sample shows', (name) => {
+  const shown = sections(`${name}.txt`).map((section) => section.command);
+  const port = /--port (\d+) --id/.exec(shown[1] ?? '')?.[1] ?? '';
+  const typed = typedCommands(name, port);
+  expect([...shown].sort()).toEqual([typedCommands(name, '0').server, typed.X, typed.Y].sort());
 });
