@@ -1,13 +1,10 @@
 // Each grading scenario in its own network namespace (harness/isolation.ts, grader/worker.ts): a
 // hard-coded port is always free, so what ran before and what holds the port outside change nothing.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
+import { held, lockFile } from './support/lock.js';
 import { gradeTarget, type TargetGrade } from '../grader/run.js';
-import { SHOW_ENV } from '../grader/sandbox.js';
 import { loadTarget, type Target } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
 import { detectIsolation } from '../harness/isolation.js';
@@ -47,27 +44,7 @@ const FLOCK = commandWorks(['flock', '--version']);
 const PYTHON3 = commandWorks(['python3', '--version']);
 const noLeftoverCheck = isolation.kind === 'direct' ? isolation.why : !FLOCK ? 'flock (util-linux) is not installed' : !PYTHON3 ? 'python3 cannot run here' : undefined;
 
-/**
- * A fresh lock file, removed when the test ends: a fixture holds it for as long as it lives. The
- * sandbox hides /tmp, so its folder is shown to the sandbox read-only (ACK_GRADER_SHOW), readable by
- * the programs' own uid.
- */
-function lockFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ack-leftover-'));
-  chmodSync(dir, 0o755);
-  writeFileSync(join(dir, 'alive.lock'), '', { mode: 0o644 });
-  const before = process.env[SHOW_ENV];
-  process.env[SHOW_ENV] = dir;
-  onTestFinished(() => {
-    if (before === undefined) delete process.env[SHOW_ENV];
-    else process.env[SHOW_ENV] = before;
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return join(dir, 'alive.lock');
-}
 
-/** Whether some process holds the lock: flock(1) cannot take it exclusively without waiting. */
-const held = (path: string): boolean => spawnSync('flock', ['-n', path, 'true']).status !== 0;
 
 /** The Python second implementation with its server replaced by a leftovers fixture holding `lock`. */
 function withServer(script: string, lock: string, extra: Partial<Target> = {}): Target {
@@ -76,14 +53,14 @@ function withServer(script: string, lock: string, extra: Partial<Target> = {}): 
 }
 
 test.skipIf(noLeftoverCheck !== undefined)('a server that leaves a double-forked daemon behind leaves nothing running once graded', { timeout: 120_000 }, async () => {
-  const lock = lockFile();
+  const lock = lockFile('ack-leftover-');
   const grade = await gradeTarget(withServer('daemon-server.py', lock), { only: ['order-x-first'] });
   expect(verdicts(grade)).toEqual([['order-x-first', true]]);
   expect(held(lock)).toBe(false);
 });
 
 test.skipIf(noLeftoverCheck !== undefined)('without the sandbox the same daemon outlives its grade (ended here by the pid it wrote)', { timeout: 120_000 }, async () => {
-  const lock = lockFile();
+  const lock = lockFile('ack-leftover-');
   await gradeTarget(withServer('daemon-server.py', lock), { only: ['order-x-first'], direct: true });
   // Every daemon wrote its pid before its server listened; only positive pids, so no group is signalled.
   const pids = readFileSync(lock, 'utf8').split('\n').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
@@ -93,7 +70,7 @@ test.skipIf(noLeftoverCheck !== undefined)('without the sandbox the same daemon 
 });
 
 test.skipIf(noLeftoverCheck !== undefined)('a scenario cut off by its time limit leaves nothing running', { timeout: 120_000 }, async () => {
-  const lock = lockFile();
+  const lock = lockFile('ack-leftover-');
   process.env.ACK_GRADER_SCENARIO_MS = '3000'; // read by the workers this grade starts
   onTestFinished(() => {
     delete process.env.ACK_GRADER_SCENARIO_MS;

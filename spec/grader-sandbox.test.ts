@@ -8,8 +8,8 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
+import { held, lockFile } from './support/lock.js';
 import { gradeTarget, type TargetGrade } from '../grader/run.js';
-import { SHOW_ENV } from '../grader/sandbox.js';
 import { loadTarget, type Target } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
 import { detectIsolation } from '../harness/isolation.js';
@@ -31,29 +31,12 @@ const why =
 
 const HOSTILE = join(REPO_ROOT, 'fixtures', 'hostile');
 
-/** A lock file every hostile process holds while it lives, in a folder the sandbox shows read-only; removed when the test ends. */
-function lockFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ack-hostile-'));
-  chmodSync(dir, 0o755); // the programs' own uid must reach it
-  const lock = join(dir, 'alive.lock');
-  writeFileSync(lock, '', { mode: 0o644 });
-  const before = process.env[SHOW_ENV];
-  process.env[SHOW_ENV] = dir;
-  onTestFinished(() => {
-    if (before === undefined) delete process.env[SHOW_ENV];
-    else process.env[SHOW_ENV] = before;
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return lock;
-}
 
-/** Whether some process holds the lock: flock(1) cannot take it exclusively without waiting. */
-const held = (path: string): boolean => spawnSync('flock', ['-n', path, 'true']).status !== 0;
 
 /** The hostile target trying `mode`, with a fresh lock and tag. */
 function hostile(mode: string, env: Record<string, string> = {}): { target: Target; lock: string; tag: string } {
   const base = loadTarget('fixtures/hostile/target.json');
-  const lock = lockFile();
+  const lock = lockFile('ack-hostile-');
   const tag = `${process.pid}-${mode}-${Date.now()}`;
   return { target: { ...base, env: { ...base.env, HOSTILE: mode, HOSTILE_LOCK: lock, HOSTILE_TAG: tag, ...env } }, lock, tag };
 }
