@@ -16,7 +16,7 @@ function tempDir(): string {
 }
 
 /** Runs the compiled grader and returns how it ended and what it printed. */
-async function grade(args: readonly string[], waitMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function grade(args: readonly string[], waitMs = 230_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = launch(useScene(), { label: 'grade', argv: ['node', 'dist/grader/cli.js', ...args], cwd: REPO_ROOT });
   const exit = await child.waitForExit(waitMs);
   return { code: exit.code, stdout: child.output(), stderr: child.output('stderr') };
@@ -97,7 +97,7 @@ test.for<[string, Record<string, unknown>, string]>([
   expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `grade: ${file}: ${problem.replace('{root}', REPO_ROOT)}\n` });
 });
 
-test('a folder of targets gives one gradebook row each', { timeout: 60_000 }, async () => {
+test('a folder of targets gives one gradebook row each', { timeout: 240_000 }, async () => {
   const out = tempDir();
   const { code, stdout } = await grade(['fixtures/broken', '--only', 'closing-line', '--out', out]);
   expect(code).toBe(1);
@@ -157,7 +157,7 @@ interface ClassExpectation {
 
 test.skipIf(!commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' }))(
   'a class graded by one template: a gradebook row per student folder, the two the globs do not fit not graded with the reason, exit 2',
-  { timeout: 120_000 },
+  { timeout: 240_000 },
   async () => {
     const expected = (JSON.parse(readFileSync(join(REPO_ROOT, 'fixtures/class/expected.json'), 'utf8')) as ClassExpectation).students;
     const out = tempDir();

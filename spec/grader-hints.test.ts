@@ -37,7 +37,7 @@ test.skipIf(!python3Works)('the same server on the terminal the grader gives by 
   ]);
 });
 
-test.skipIf(!python3Works)('a client left waiting at its prompt gets the hint to describe its stdin', { timeout: 90_000 }, async () => {
+test.skipIf(!python3Works)('a client left waiting at its prompt gets the hint to describe its stdin', { timeout: 240_000 }, async () => {
   const base = python();
   const unanswered = { argv: base.clients.X.argv }; // no "stdin": nobody types the name
   const grade = await gradeTarget({ ...base, clients: { X: unanswered, Y: unanswered } }, { only: ['client-prints'] });

@@ -27,7 +27,7 @@ async function holdPort(port: number): Promise<void> {
   if (held) onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
 }
 
-test.skipIf(why !== undefined)('a port-12000 target without SO_REUSEADDR, graded after another on 12000 and with 12000 held outside, gets its grade alone', { timeout: 180_000 }, async () => {
+test.skipIf(why !== undefined)('a port-12000 target without SO_REUSEADDR, graded after another on 12000 and with 12000 held outside, gets its grade alone', { timeout: 240_000 }, async () => {
   const only = ['order-x-first', 'order-y-first', 'server-exits', 'end-to-end'] as const;
   const textbook = (): ReturnType<typeof loadTarget> => loadTarget('fixtures/submissions/tb-threads-py2/target.json');
   const alone = await gradeTarget(textbook(), { only: [...only] });
@@ -52,14 +52,14 @@ function withServer(script: string, lock: string, extra: Partial<Target> = {}): 
   return { ...base, env: { ...base.env, LEFTOVER_LOCK: lock }, server: { ...base.server, argv: ['python3', `../grader/leftovers/${script}`, '--host', '{host}', '--port', '{port}'] }, ...extra };
 }
 
-test.skipIf(noLeftoverCheck !== undefined)('a server that leaves a double-forked daemon behind leaves nothing running once graded', { timeout: 120_000 }, async () => {
+test.skipIf(noLeftoverCheck !== undefined)('a server that leaves a double-forked daemon behind leaves nothing running once graded', { timeout: 240_000 }, async () => {
   const lock = lockFile('ack-leftover-');
   const grade = await gradeTarget(withServer('daemon-server.py', lock), { only: ['order-x-first'] });
   expect(verdicts(grade)).toEqual([['order-x-first', true]]);
   expect(held(lock)).toBe(false);
 });
 
-test.skipIf(noLeftoverCheck !== undefined)('without the sandbox the same daemon outlives its grade (ended here by the pid it wrote)', { timeout: 120_000 }, async () => {
+test.skipIf(noLeftoverCheck !== undefined)('without the sandbox the same daemon outlives its grade (ended here by the pid it wrote)', { timeout: 240_000 }, async () => {
   const lock = lockFile('ack-leftover-');
   await gradeTarget(withServer('daemon-server.py', lock), { only: ['order-x-first'], direct: true });
   // Every daemon wrote its pid before its server listened; only positive pids, so no group is signalled.
@@ -69,7 +69,7 @@ test.skipIf(noLeftoverCheck !== undefined)('without the sandbox the same daemon 
   expect(held(lock)).toBe(true);
 });
 
-test.skipIf(noLeftoverCheck !== undefined)('a scenario cut off by its time limit leaves nothing running', { timeout: 120_000 }, async () => {
+test.skipIf(noLeftoverCheck !== undefined)('a scenario cut off by its time limit leaves nothing running', { timeout: 240_000 }, async () => {
   const lock = lockFile('ack-leftover-');
   process.env.ACK_GRADER_SCENARIO_MS = '3000'; // read by the workers this grade starts
   onTestFinished(() => {

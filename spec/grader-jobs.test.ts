@@ -78,7 +78,7 @@ test.skipIf(why !== undefined)('five targets, three on port 12000, get the same 
   expect([...parallel.stdout.matchAll(/^Grade for ([^:]+):/gm)].map((match) => match[1])).toEqual(names);
 });
 
-test.skipIf(why !== undefined)('a folder shows one progress line per graded target on stderr when it is not a terminal', { timeout: 180_000 }, async () => {
+test.skipIf(why !== undefined)('a folder shows one progress line per graded target on stderr when it is not a terminal', { timeout: 240_000 }, async () => {
   const { dir } = classFolder();
   const { stderr } = await grade([dir, '--only', 'order-x-first', '--jobs', '2', '--out', tempDir()]);
   const lines = stderr.trimEnd().split('\n');

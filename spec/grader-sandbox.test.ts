@@ -60,7 +60,7 @@ function startMs(): number {
 /** The private copies a grade made and left in the temporary folder. */
 const copiesLeft = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith('ack-sandbox-'));
 
-test.skipIf(why !== undefined)('a server that writes outside its folder is refused, and what it writes in its folder stays in a private copy', { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)('a server that writes outside its folder is refused, and what it writes in its folder stays in a private copy', { timeout: 240_000 }, async () => {
   const { target, lock, tag } = hostile('write');
   const outside = [`/etc/ack-hostile-${tag}`, join(REPO_ROOT, `ack-hostile-${tag}`), join(HOSTILE, `ack-hostile-${tag}`)];
   onTestFinished(() => outside.forEach((path) => rmSync(path, { force: true })));
@@ -70,7 +70,7 @@ test.skipIf(why !== undefined)('a server that writes outside its folder is refus
   expect(held(lock)).toBe(false);
 });
 
-test.skipIf(why !== undefined)("a server cannot read a file in the instructor's home", { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)("a server cannot read a file in the instructor's home", { timeout: 240_000 }, async () => {
   const home = mkdtempSync(join(homedir(), '.ack-canary-'));
   onTestFinished(() => rmSync(home, { recursive: true, force: true }));
   // Readable by anyone, so only the sandbox's empty home stands between it and the server.
@@ -83,7 +83,7 @@ test.skipIf(why !== undefined)("a server cannot read a file in the instructor's 
   expect(held(lock)).toBe(false);
 });
 
-test.skipIf(why !== undefined)('without the sandbox the same server reads the canary (the control)', { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)('without the sandbox the same server reads the canary (the control)', { timeout: 240_000 }, async () => {
   const home = mkdtempSync(join(homedir(), '.ack-canary-'));
   onTestFinished(() => rmSync(home, { recursive: true, force: true }));
   const canary = join(home, 'canary');
@@ -94,14 +94,14 @@ test.skipIf(why !== undefined)('without the sandbox the same server reads the ca
   expect(quoted(grade)).toContain(`hostile canary: BREACH: read ${canary}: canary-secret`);
 });
 
-test.skipIf(why !== undefined)('a server sees no network interface but loopback', { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)('a server sees no network interface but loopback', { timeout: 240_000 }, async () => {
   const { target, lock } = hostile('interfaces');
   const grade = await gradeOrder(target);
   expect(order(grade).passed, quoted(grade)).toBe(true);
   expect(held(lock)).toBe(false);
 });
 
-test.skipIf(why !== undefined)("without the sandbox the same server sees the machine's interfaces (the control)", { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)("without the sandbox the same server sees the machine's interfaces (the control)", { timeout: 240_000 }, async () => {
   const { target } = hostile('interfaces');
   const grade = await gradeOrder(target, true);
   const machine = spawnSync('python3', ['-c', 'import socket; print(len(socket.if_nameindex()))'], { encoding: 'utf8' });
@@ -110,7 +110,7 @@ test.skipIf(why !== undefined)("without the sandbox the same server sees the mac
   expect(quoted(grade)).toMatch(/hostile interfaces: BREACH: interfaces lo \w/);
 });
 
-test.skipIf(why !== undefined)('a server that forks without end is stopped at the process limit, and the machine still answers', { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)('a server that forks without end is stopped at the process limit, and the machine still answers', { timeout: 240_000 }, async () => {
   const { target, lock } = hostile('fork');
   const grade = await gradeOrder(target);
   expect(order(grade).passed, quoted(grade)).toBe(true);
@@ -118,7 +118,7 @@ test.skipIf(why !== undefined)('a server that forks without end is stopped at th
   expect(startMs()).toBeLessThan(5000);
 });
 
-test.skipIf(why !== undefined)('a server that allocates far more memory than the limit gets a MemoryError', { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)('a server that allocates far more memory than the limit gets a MemoryError', { timeout: 240_000 }, async () => {
   const { target, lock } = hostile('memory');
   const grade = await gradeOrder(target);
   expect(order(grade).passed, quoted(grade)).toBe(true);
@@ -126,7 +126,7 @@ test.skipIf(why !== undefined)('a server that allocates far more memory than the
   expect(startMs()).toBeLessThan(5000);
 });
 
-test.skipIf(why !== undefined)('a server that writes a file over the size limit is stopped at 64 MiB, and its verdict names the limit', { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)('a server that writes a file over the size limit is stopped at 64 MiB, and its verdict names the limit', { timeout: 240_000 }, async () => {
   const { target, lock, tag } = hostile('filesize');
   const grade = await gradeOrder(target);
   expect(order(grade).passed).toBe(false);
@@ -136,7 +136,7 @@ test.skipIf(why !== undefined)('a server that writes a file over the size limit 
   expect(held(lock)).toBe(false);
 });
 
-test.skipIf(why !== undefined)('a server killed by SIGXFSZ for a file over the size limit has a verdict that says so', { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)('a server killed by SIGXFSZ for a file over the size limit has a verdict that says so', { timeout: 240_000 }, async () => {
   const { target, lock } = hostile('filesize', { HOSTILE_SIGXFSZ: 'default' });
   const grade = await gradeOrder(target);
   expect(order(grade).passed).toBe(false);
@@ -144,7 +144,7 @@ test.skipIf(why !== undefined)('a server killed by SIGXFSZ for a file over the s
   expect(held(lock)).toBe(false);
 });
 
-test.skipIf(why !== undefined)('a server that sleeps forever is ended by the scenario limit and leaves nothing running, nor its copy', { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)('a server that sleeps forever is ended by the scenario limit and leaves nothing running, nor its copy', { timeout: 240_000 }, async () => {
   const { target, lock } = hostile('sleep');
   process.env.ACK_GRADER_SCENARIO_MS = '3000'; // read by the workers this grade starts
   onTestFinished(() => {
@@ -160,7 +160,7 @@ test.skipIf(why !== undefined)('a server that sleeps forever is ended by the sce
   expect(copiesLeft().filter((name) => copy!.includes(name))).toEqual([]);
 });
 
-test.skipIf(why !== undefined)('a server that leaves a double-forked daemon behind leaves nothing running once graded', { timeout: 60_000 }, async () => {
+test.skipIf(why !== undefined)('a server that leaves a double-forked daemon behind leaves nothing running once graded', { timeout: 240_000 }, async () => {
   const { target, lock } = hostile('daemon');
   const grade = await gradeOrder(target);
   expect(order(grade).passed, quoted(grade)).toBe(true);

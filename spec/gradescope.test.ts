@@ -5,7 +5,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlin
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import getPort from 'get-port';
-import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
+import { afterAll, beforeAll, expect, onTestFinished, test, vi } from 'vitest';
 import { launch } from '../harness/process.js';
 import { Scene } from '../harness/scene.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
@@ -34,6 +34,9 @@ function unzip(zip: Buffer, into: string): ZipFile[] {
   });
 }
 
+// Each test runs a whole grade; on a busy machine the grader stretches its waits (grader/timing.ts), so the bound here is generous.
+vi.setConfig({ testTimeout: 240_000 });
+
 const NO_PYTHON3 = commandWorks(['python3', '--version']) ? undefined : 'python3 is not on PATH, so no submission can run';
 const NO_UNZIP = commandWorks(['unzip', '-v']) ? undefined : 'unzip is not on PATH';
 
@@ -61,7 +64,7 @@ const TEMPLATE = {
 async function bundle(name: Bundle, args: readonly string[]): Promise<void> {
   const zip = join(tmp, `${name}.zip`);
   const bundler = launch(scene, { label: `bundle:gradescope (${name})`, argv: ['node', 'dist/scripts/bundle-gradescope.js', ...args, '--out', zip], cwd: REPO_ROOT });
-  const exit = await bundler.waitForExit(60_000);
+  const exit = await bundler.waitForExit(120_000);
   expect(exit, bundler.transcript()).toEqual({ code: 0, signal: null });
   zipped[name] = unzip(readFileSync(zip), join(tmp, name));
   if (name === 'describes') zipFile = zip;
@@ -73,7 +76,7 @@ beforeAll(async () => {
   writeFileSync(template, JSON.stringify(TEMPLATE));
   await bundle('describes', []);
   await bundle('template', ['--target', template, '--student-targets']);
-}, 150_000);
+}, 300_000);
 
 afterAll(async () => {
   await scene.dispose();
@@ -110,7 +113,7 @@ async function runAutograder(root: string): Promise<{ code: number | null; stdou
     cwd: root,
     env: { AUTOGRADER_ROOT: root },
   });
-  const exit = await child.waitForExit(50_000);
+  const exit = await child.waitForExit(200_000);
   let results: Results;
   try {
     results = JSON.parse(readFileSync(join(root, 'results', 'results.json'), 'utf8')) as Results;
