@@ -1,5 +1,5 @@
 /**
- * Limits on a target's programs inside the sandbox: address space, processes,
+ * Limits on a target's programs inside the sandbox: data (heap) size, processes,
  * file size and CPU time (util-linux `prlimit`), and, where the grader runs
  * as root, an unprivileged uid and gid of their own (util-linux `setpriv`),
  * without which the kernel would not count their processes. The worker learns
@@ -12,8 +12,12 @@ import { crashLine } from './evidence.js';
 
 /** The limits each program of a target gets (each of its processes, for all but `processes`). */
 export interface Limits {
-  /** RLIMIT_AS, bytes: an allocation beyond it fails (Python: MemoryError). */
-  readonly addressSpace: number;
+  /**
+   * RLIMIT_DATA, bytes: the heap and other private writable memory; an allocation beyond it fails (Python:
+   * MemoryError). Not RLIMIT_AS: Node 24's V8 (and a JVM) reserves gigabytes of address space it never
+   * uses, and would die at start under an address-space limit of any sane size.
+   */
+  readonly data: number;
   /** RLIMIT_NPROC: processes and threads of the program's uid together; a fork beyond it fails (EAGAIN). */
   readonly processes: number;
   /** RLIMIT_FSIZE, bytes: a write past it gets SIGXFSZ (or EFBIG where the signal is ignored). */
@@ -27,7 +31,7 @@ export interface Limits {
  * server uses some 30 MB and 1 to 3 processes, and a scenario lasts seconds),
  * far below what would hurt the machine. Change them here; docs/GRADING.md lists them.
  */
-export const LIMITS: Limits = { addressSpace: 1024 ** 3, processes: 256, fileSize: 64 * 1024 ** 2, cpuSeconds: 60 };
+export const LIMITS: Limits = { data: 1024 ** 3, processes: 256, fileSize: 64 * 1024 ** 2, cpuSeconds: 60 };
 
 /** How long after SIGXCPU the hard CPU limit kills with SIGKILL. */
 export const CPU_GRACE_S = 5;
@@ -56,7 +60,7 @@ export function confinementFromEnv(env: NodeJS.ProcessEnv = process.env): Confin
  *
  * @example
  * confinedArgv(['python3', 'server.py'], { limits: LIMITS, uid: 1600001 });
- * // ['prlimit', '--as=1073741824', ..., '--', 'setpriv', '--reuid=1600001', ..., '--', 'python3', 'server.py']
+ * // ['prlimit', '--data=1073741824', ..., '--', 'setpriv', '--reuid=1600001', ..., '--', 'python3', 'server.py']
  */
 export function confinedArgv(argv: readonly string[], confinement: Confinement | undefined = confinementFromEnv()): string[] {
   if (!confinement) return [...argv];
@@ -65,7 +69,7 @@ export function confinedArgv(argv: readonly string[], confinement: Confinement |
   const program = argv.map((arg, index) => (index === 0 && arg === 'node' ? process.execPath : arg));
   const prlimit = [
     'prlimit',
-    `--as=${limits.addressSpace}`,
+    `--data=${limits.data}`,
     `--nproc=${limits.processes}`,
     `--fsize=${limits.fileSize}`,
     `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + CPU_GRACE_S}`,
@@ -84,7 +88,7 @@ const LIMIT_SIGNALS: Readonly<Record<string, { readonly number: number; readonly
 
 /** What a crash line shows of a limit. */
 const LIMIT_CRASHES: ReadonlyArray<{ readonly pattern: RegExp; readonly says: (limits: Limits) => string }> = [
-  { pattern: /MemoryError|Cannot allocate memory|out of memory/i, says: (limits) => `the sandbox allows each program ${mebibytes(limits.addressSpace)} of address space` },
+  { pattern: /MemoryError|Cannot allocate memory|out of memory/i, says: (limits) => `the sandbox allows each program ${mebibytes(limits.data)} of memory (heap and other data)` },
   { pattern: /Resource temporarily unavailable|EAGAIN|can't start new thread/i, says: (limits) => `the sandbox allows ${limits.processes} processes and threads in all` },
   { pattern: /File too large|EFBIG/i, says: (limits) => `the sandbox allows files of up to ${mebibytes(limits.fileSize)}` },
 ];
