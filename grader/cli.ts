@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { detectIsolation } from '../harness/isolation.js';
@@ -20,7 +20,7 @@ import { describeSubmission } from './describe.js';
 import { classTargets, loadTemplate, studentFolders, type StudentProblem } from './class.js';
 import { HarnessError } from '../harness/errors.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
-import { gradebookCsv, gradeJson, gradeMarkdown, gradescopeResults, junitXml, rubricText } from './report.js';
+import { gradebookCsv, gradeJson, gradeMarkdown, gradescopeResults, junitXml, rubricText, shownPath } from './report.js';
 import { DEFAULT_RUBRIC, isItemId, ITEMS, rubricFromJson, RubricError, type ItemId, type Rubric } from './rubric.js';
 import { gradeTarget, portKey, type TargetGrade } from './run.js';
 import { ENTRY_ENV, serveOneJob, stopWorkers, WORKER_FLAG } from './worker.js';
@@ -309,8 +309,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const unscored = notGraded.map(({ student }) => `${student} not graded`);
     process.stdout.write(`${grades.length + notGraded.length} ${options.class ? 'students' : 'targets'}: ${[...scored, ...unscored].join(', ')}\n`);
   }
-  const shown = (file: string): string => (relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file));
-  process.stdout.write(`Reports: ${written.map(shown).join(', ')}\n`);
+  process.stdout.write(`Reports: ${written.map(shownPath).join(', ')}\n`);
   return code;
 }
 

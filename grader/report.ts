@@ -50,7 +50,7 @@ export function explain(result: ItemResult, indent = '      '): string {
 }
 
 /** A path as the user should see it: relative to where the grader runs when it lies below, so no temporary folder shows. */
-function shownPath(file: string): string {
+export function shownPath(file: string): string {
   const below = relative(process.cwd(), file);
   return below !== '' && !below.startsWith('..') && !isAbsolute(below) ? below : file;
 }

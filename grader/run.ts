@@ -146,9 +146,9 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
       };
       const first = await run();
       // A lost item is never charged on one run: the scenario runs again, and an item that flips is reported, not decided.
-      const lostOnce = scenario.items.filter(wanted).some((id) => first.verdicts[id]?.passed === false);
-      if (lostOnce && first.harnessProblems.length === 0) calibration = slower(calibration, await measure(target, 0));
-      const result = lostOnce && first.harnessProblems.length === 0 ? confirm(first, await run(), scenario.items.filter(wanted)) : first;
+      const confirming = first.harnessProblems.length === 0 && scenario.items.filter(wanted).some((id) => first.verdicts[id]?.passed === false);
+      if (confirming) calibration = slower(calibration, await measure(target, 0));
+      const result = confirming ? confirm(first, await run(), scenario.items.filter(wanted)) : first;
       const seconds = (performance.now() - scenarioStarted) / 1000;
       dialect = result.dialect;
       harnessProblems.push(...result.harnessProblems);
