@@ -14,7 +14,8 @@ import { useScene } from './support/vitest.js';
 const MiB = 1024 * 1024;
 const TOTAL_CHUNKS = 1024; // 1 GiB in chunks of 1 MiB
 const LINE = 1024; // bytes per line, newline included
-const RSS_LIMIT_MB = 100;
+/** How much the server may grow over its size once the chat opened: its own baseline differs by Node line (20 or 24). */
+const GROWTH_LIMIT_MB = 64;
 // Deliberate gap, where time is the thing under test: X counts as stalled once
 // its socket has not drained for this long while Y reads nothing.
 const STALL_MS = 1000;
@@ -53,7 +54,7 @@ async function push(x: Peer, hash: ReturnType<typeof createHash>, onStall: () =>
   }
 }
 
-test('1 GiB toward a client that reads nothing keeps the server under 100 MB, and all of it arrives later', async () => {
+test('1 GiB toward a client that reads nothing grows the server by under 64 MB, and all of it arrives later', async () => {
   const scene = useScene();
   const server = await startServer(scene, chatTarget(referenceTarget()), { outputLimit: 64 * 1024 });
   const x = await connectAndSend(scene, server, 'raw X', 'Client X: Alice\n');
@@ -64,6 +65,7 @@ test('1 GiB toward a client that reads nothing keeps the server under 100 MB, an
   y.pause();
 
   const pid = server.child.pid as number;
+  const baselineMB = statusMB(pid, 'VmRSS');
   const sent = createHash('sha1');
   let atStall: { rssMB: number } | undefined;
   const pushing = push(x, sent, () => {
@@ -77,9 +79,9 @@ test('1 GiB toward a client that reads nothing keeps the server under 100 MB, an
   const received = await y.waitForDigest(TOTAL_CHUNKS * MiB, 120_000);
 
   const peakMB = statusMB(pid, 'VmHWM');
-  console.log(`server RSS when X stalled: ${atStall?.rssMB.toFixed(1)} MB; peak over 1 GiB: ${peakMB.toFixed(1)} MB`);
+  console.log(`server RSS at the chat's start: ${baselineMB.toFixed(1)} MB; when X stalled: ${atStall?.rssMB.toFixed(1)} MB; peak over 1 GiB: ${peakMB.toFixed(1)} MB`);
   expect(atStall, 'X was never held back while Y read nothing').toBeDefined();
-  expect(atStall?.rssMB).toBeLessThan(RSS_LIMIT_MB);
-  expect(peakMB).toBeLessThan(RSS_LIMIT_MB); // the peak over the whole gigabyte
+  expect((atStall?.rssMB ?? Infinity) - baselineMB).toBeLessThan(GROWTH_LIMIT_MB);
+  expect(peakMB - baselineMB).toBeLessThan(GROWTH_LIMIT_MB); // the peak over the whole gigabyte
   expect(received).toBe(sent.digest('hex'));
 }, 180_000);
