@@ -63,6 +63,9 @@ export type StreamName = 'stdout' | 'stderr';
  */
 export const SUITE_DIR_ENV = 'ACK_SUITE_DIR';
 
+/** The spec file (relative to the repository) whose test is running, set per file by the suite: the pid log names it. */
+export const SPEC_FILE_ENV = 'ACK_SPEC_FILE';
+
 const STOP_GRACE_MS = 3000;
 
 function matches(line: string, matcher: LineMatcher): boolean {
@@ -407,10 +410,14 @@ export function isSameProcessAlive(pid: number, started: string | undefined): bo
   return started === undefined || startTime(pid) === started;
 }
 
-/** Logs a pid (with its start time) in the suite's bookkeeping, so the end of the run checks it is gone. */
+/**
+ * Logs a pid (with its start time, and the spec file that started it) in the
+ * suite's bookkeeping, so the end of the run checks it is gone and counts the
+ * processes each file started.
+ */
 export function recordPid(pid: number | undefined): void {
   // A pid inside a PID namespace names another process outside it; the namespace ends its own.
   if (process.env[NAMESPACE_PIDS_ENV] === '1') return;
   const suiteDir = process.env[SUITE_DIR_ENV];
-  if (suiteDir && pid !== undefined) appendFileSync(join(suiteDir, 'pids'), `${pid} ${startTime(pid) ?? '-'}\n`);
+  if (suiteDir && pid !== undefined) appendFileSync(join(suiteDir, 'pids'), `${pid} ${startTime(pid) ?? '-'} ${process.env[SPEC_FILE_ENV] ?? '-'}\n`);
 }

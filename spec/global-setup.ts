@@ -2,10 +2,11 @@
  * Runs once around the whole suite: gives every worker a bookkeeping folder
  * (spawned pids, V8 coverage), and at the end checks that no spawned process
  * is still alive, writes the coverage report of impl/ to reports/coverage,
- * and prints the number of processes started and the wall time.
+ * and prints the number of processes started, the wall time, the ten
+ * slowest files and the wall time's ratio to the spawn floor.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { isSameProcessAlive, SUITE_DIR_ENV } from '../harness/process.js';
@@ -19,25 +20,23 @@ import {
   writeReports,
 } from './coverage/pipeline.js';
 import { COVERAGE_GATES } from '../scripts/coverage-gates.js';
+import { formatFigures, medianColdStart, parsePidLog, shownSpecPath, slowestFiles, spawnFloor, type LoggedPid } from './support/suite-figures.js';
 
 /** Coverage below these percentages of impl/ fails the run (the same gates npm run handin holds the summary to). */
 export const THRESHOLDS = COVERAGE_GATES;
 
 const COVERAGE_DIR = join(REPO_ROOT, 'reports', 'coverage');
 
-function readPids(file: string): Array<{ pid: number; started: string | undefined }> {
+function readPids(file: string): LoggedPid[] {
   try {
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const [pid, started] = line.split(' ');
-        return { pid: Number(pid), started: started === undefined || started === '-' ? undefined : started };
-      });
+    return parsePidLog(readFileSync(file, 'utf8'));
   } catch {
     return []; // no process was spawned
   }
 }
+
+/** The program whose cold start is the unit of the spawn floor: the reference server, asked for its usage. */
+const REFERENCE_START = [process.execPath, join(REPO_ROOT, 'dist', 'impl', 'server.js'), '--help'];
 
 /** Whether every spec file ran (a filtered run cannot meet the thresholds). */
 function ranEverySpec(project: TestProject): { all: boolean; ran: number; total: number } {
@@ -49,6 +48,8 @@ function ranEverySpec(project: TestProject): { all: boolean; ran: number; total:
 
 export default function setup(project: TestProject): () => Promise<void> {
   const started = performance.now();
+  // Measured here, before the workers start, on the machine as it is for this run (busy or quiet).
+  const coldStartMs = medianColdStart(REFERENCE_START, 5, REPO_ROOT);
   const suiteDir = mkdtempSync(join(tmpdir(), 'ack-suite-'));
   mkdirSync(join(suiteDir, 'v8'));
   // Programs graded in the sandbox run as a uid of their own and write their coverage here too (grader/sandbox.ts binds it).
@@ -83,10 +84,13 @@ export default function setup(project: TestProject): () => Promise<void> {
       for (const [metric, minimum] of Object.entries(THRESHOLDS) as [keyof typeof THRESHOLDS, number][]) {
         if (scope.all && percent[metric] < minimum) problems.push(`coverage of impl/ ${metric} is ${percent[metric]} %, below ${minimum} %`);
       }
-      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      const wallSeconds = (performance.now() - started) / 1000;
+      const files = project.vitest.state.getFiles().map((file) => ({ file: shownSpecPath(REPO_ROOT, file.filepath), seconds: (file.result?.duration ?? 0) / 1000 }));
+      const floor = spawnFloor({ processes: pids.length, coldStartMs, cores: availableParallelism(), wallSeconds });
+      console.log(`\n${formatFigures(slowestFiles(files, pids, 10), floor).join('\n')}`);
       console.log(
         `\nSuite: started ${pids.length} child processes, ${alive.length} left running; ` +
-          `wall time ${seconds} s; coverage report in reports/coverage/index.html`,
+          `wall time ${wallSeconds.toFixed(1)} s; coverage report in reports/coverage/index.html`,
       );
     } catch (error) {
       // vitest prints a teardown error with its stack and still exits 0: say it in one line and fail.

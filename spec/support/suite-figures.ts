@@ -1,0 +1,127 @@
+/**
+ * The figures the suite prints at its end: its ten slowest files with their
+ * times and the child processes each started, and how its wall time compares
+ * with its spawn floor (the time the processes it started would take to start
+ * if nothing else happened: the median cold start of the reference program
+ * here, times the processes, over the cores). A suite near its floor spends
+ * its time starting programs; one far above it waits or repeats itself.
+ */
+import { spawnSync } from 'node:child_process';
+import { relative } from 'node:path';
+
+/** One line of the suite's pid log: `pid starttime specfile` (older lines have no file). */
+export interface LoggedPid {
+  readonly pid: number;
+  readonly started: string | undefined;
+  /** The spec file (relative to the repository) whose test started it, or undefined outside any. */
+  readonly file: string | undefined;
+}
+
+/**
+ * Parses the pid log written by harness/process.ts recordPid.
+ *
+ * @example
+ * parsePidLog('123 456 spec/chat.test.ts\n'); // [{ pid: 123, started: '456', file: 'spec/chat.test.ts' }]
+ */
+export function parsePidLog(text: string): LoggedPid[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [pid, started, ...rest] = line.split(' ');
+      const file = rest.length > 0 ? rest.join(' ') : undefined;
+      return {
+        pid: Number(pid),
+        started: started === undefined || started === '-' ? undefined : started,
+        file: file === undefined || file === '-' ? undefined : file,
+      };
+    });
+}
+
+/** A spec file's time and the processes it started. */
+export interface FileFigure {
+  readonly file: string;
+  readonly seconds: number;
+  readonly processes: number;
+}
+
+/**
+ * The `count` slowest files, each with the processes logged for it, slowest first.
+ *
+ * @example
+ * slowestFiles([{ file: 'spec/a.test.ts', seconds: 3 }], parsePidLog('1 2 spec/a.test.ts\n'), 10);
+ * // [{ file: 'spec/a.test.ts', seconds: 3, processes: 1 }]
+ */
+export function slowestFiles(files: ReadonlyArray<{ file: string; seconds: number }>, pids: readonly LoggedPid[], count: number): FileFigure[] {
+  const perFile = new Map<string, number>();
+  for (const { file } of pids) if (file !== undefined) perFile.set(file, (perFile.get(file) ?? 0) + 1);
+  return [...files]
+    .sort((a, b) => b.seconds - a.seconds || a.file.localeCompare(b.file))
+    .slice(0, count)
+    .map(({ file, seconds }) => ({ file, seconds, processes: perFile.get(file) ?? 0 }));
+}
+
+/** What the wall time is made of, as far as starting processes goes. */
+export interface SpawnFloor {
+  readonly processes: number;
+  /** The median cold start of the reference program, in milliseconds. */
+  readonly coldStartMs: number;
+  readonly cores: number;
+  /** processes × cold start ÷ cores, in seconds. */
+  readonly floorSeconds: number;
+  readonly wallSeconds: number;
+  /** wall ÷ floor. */
+  readonly ratio: number;
+}
+
+/**
+ * The spawn floor of a run and its wall time's ratio to it.
+ *
+ * @example
+ * spawnFloor({ processes: 1000, coldStartMs: 100, cores: 2, wallSeconds: 100 }); // floorSeconds 50, ratio 2
+ */
+export function spawnFloor(run: { processes: number; coldStartMs: number; cores: number; wallSeconds: number }): SpawnFloor {
+  const floorSeconds = (run.processes * run.coldStartMs) / 1000 / Math.max(1, run.cores);
+  return { ...run, floorSeconds, ratio: floorSeconds > 0 ? run.wallSeconds / floorSeconds : Number.POSITIVE_INFINITY };
+}
+
+/**
+ * The closing lines: the slowest files as a table, then the floor.
+ *
+ * @example
+ * console.log(formatFigures(slowest, floor).join('\n'));
+ */
+export function formatFigures(slowest: readonly FileFigure[], floor: SpawnFloor): string[] {
+  const width = Math.max(0, ...slowest.map(({ file }) => file.length));
+  const rows = slowest.map(({ file, seconds, processes }) => `  ${file.padEnd(width)}  ${seconds.toFixed(1).padStart(6)} s  ${String(processes).padStart(5)} processes`);
+  const ratio = Number.isFinite(floor.ratio) ? `is ${floor.ratio.toFixed(2)}× the floor` : 'and no floor to compare (no process started)';
+  return [
+    `Slowest ${slowest.length} spec files (time, child processes started):`,
+    ...rows,
+    `Spawn floor: ${floor.processes} processes × ${floor.coldStartMs.toFixed(0)} ms cold start ÷ ${floor.cores} cores = ${floor.floorSeconds.toFixed(1)} s; ` +
+      `wall time ${floor.wallSeconds.toFixed(1)} s ${ratio}`,
+  ];
+}
+
+/**
+ * The median time, in milliseconds, of `runs` starts of `argv` one after
+ * another (each to its exit); NaN if it cannot run.
+ *
+ * @example
+ * medianColdStart(['node', 'dist/impl/server.js', '--help'], 5, process.cwd()); // about 60 here
+ */
+export function medianColdStart(argv: readonly string[], runs: number, cwd: string): number {
+  const [command, ...args] = argv;
+  const times: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const started = performance.now();
+    // Without coverage: the figure is the program's start, not V8's coverage writer.
+    const result = spawnSync(command ?? 'true', args, { cwd, stdio: 'ignore', env: { ...process.env, NODE_V8_COVERAGE: '' } });
+    if (result.error === undefined && result.status === 0) times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return times.length === 0 ? Number.NaN : times[Math.floor(times.length / 2)]!;
+}
+
+/** A spec file's path as the figures show it: relative to the repository. */
+export const shownSpecPath = (root: string, path: string): string => relative(root, path);
