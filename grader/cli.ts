@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { detectIsolation } from '../harness/isolation.js';
@@ -313,7 +313,9 @@ async function main(argv: readonly string[]): Promise<number> {
   return code;
 }
 
-process.env[ENTRY_ENV] ??= fileURLToPath(import.meta.url); // workers run this same file (dist/ or the bundle)
+// Workers run the small entry beside this file in dist/, or this same file where there is none (the bundle).
+const besideMe = join(dirname(fileURLToPath(import.meta.url)), 'worker-main.js');
+process.env[ENTRY_ENV] ??= existsSync(besideMe) ? besideMe : fileURLToPath(import.meta.url);
 const argv = process.argv.slice(2);
 // Workers lead their own process groups, so the terminal's Ctrl-C reaches only this process: pass it on.
 const worker = argv[0] === WORKER_FLAG;

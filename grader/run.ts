@@ -13,6 +13,7 @@ import { PLAN, runJob, type JobResult } from './scenario-job.js';
 import { chatTarget, type Target } from './target.js';
 import { calibrate, describeCalibration, slower, type Calibration } from './timing.js';
 import { fail, type Verdict } from './verdict.js';
+import { launchable } from './interpreters.js';
 import { openSandbox } from './sandbox.js';
 import { runInWorker } from './worker.js';
 
@@ -128,6 +129,8 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
   // One sandbox for the whole target: its private copy of the folder is made once and removed after the grade.
   const sandbox = isolation.kind === 'namespace' ? openSandbox(isolation, target) : undefined;
   if (sandbox) options.onNote?.(sandbox.note);
+  // Programs start through the interpreter a pyenv shim would pick, without the shim's own scripts each time.
+  const launched = launchable(target);
   try {
     for (const { part, scenario, learns } of PLAN) {
       if (!scenario.items.some(wanted) && !learns) continue;
@@ -139,9 +142,9 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
       options.onNote?.(`running ${scenario.id} (${scenario.items.join(', ')})`);
       const scenarioStarted = performance.now();
       // The programs print as the student saw them: on a terminal, unless the description says otherwise.
-      const partTarget = { ...(part === 'chat' ? chatTarget(target) : target), terminal: target.terminal !== false };
+      const partTarget = { ...(part === 'chat' ? chatTarget(launched) : launched), terminal: target.terminal !== false };
       const run = (): Promise<JobResult> => {
-        const job = { scenario: scenario.id, target: partTarget, dialect, bounds: calibration.bounds };
+        const job = { scenario: scenario.id, target: partTarget, dialect, bounds: calibration.bounds, privateNetwork: sandbox !== undefined };
         return sandbox ? runInWorker(sandbox, job) : runJob(job);
       };
       const first = await run();

@@ -42,6 +42,8 @@ export interface ScenarioJob {
   readonly dialect: Dialect;
   /** The waits, scaled to the machine; `scenario` is the job's own limit (it only catches a harness that hangs). */
   readonly bounds: Bounds;
+  /** Whether it runs in a network namespace of its own (grader/worker.ts in a sandbox), not the machine's. */
+  readonly privateNetwork: boolean;
 }
 
 /** What a job gives back. */
@@ -83,7 +85,7 @@ function withLimitHint(verdicts: Verdicts, children: readonly Child[]): Verdicts
  * costs the scenario's items, a {@link HarnessError} is reported as such.
  *
  * @example
- * const { verdicts } = await runJob({ scenario: 'x-first', target, dialect: declaredDialect(target), bounds: QUIET_BOUNDS });
+ * const { verdicts } = await runJob({ scenario: 'x-first', target, dialect: declaredDialect(target), bounds: QUIET_BOUNDS, privateNetwork: false });
  */
 export async function runJob(job: ScenarioJob): Promise<JobResult> {
   const scenario = scenarioById(job.scenario);
@@ -102,6 +104,7 @@ export async function runJob(job: ScenarioJob): Promise<JobResult> {
       serverOptions: { onWait: (line: string) => notes.push(line), readyMs: job.bounds.ready, promptMs: job.bounds.prompt },
       dialect,
       bounds: job.bounds,
+      privateNetwork: job.privateNetwork,
       learn: (learned: Dialect): void => {
         dialect = learned;
       },

@@ -25,6 +25,12 @@ export interface ScenarioContext {
   readonly dialect: Dialect;
   /** The waits this scenario may end on, scaled to the machine (grader/timing.ts). */
   readonly bounds: Bounds;
+  /**
+   * Whether the scenario has a network namespace of its own, thrown away
+   * after it: then no TIME_WAIT it leaves can reach a later scenario, and the
+   * grader need not wait for a client to close first.
+   */
+  readonly privateNetwork: boolean;
   /** Tells the runner what this scenario learned of the dialect; later scenarios get it. */
   learn(dialect: Dialect): void;
 }

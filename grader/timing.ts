@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { resolveShim } from '../harness/commands.js';
 import { isPython, type Target } from './target.js';
 
 /** The waits a scenario may end on, in milliseconds. */
@@ -31,8 +32,8 @@ export const QUIET_BOUNDS: Bounds = { read: 2000, reply: 5000, relay: 5000, prom
 
 /**
  * How long an interpreter may take to start on a quiet machine: the probes
- * take 130 to 180 ms here through pyenv's shims, so a start within this
- * changes nothing, and a slower one scales every bound.
+ * take 40 to 100 ms here (Python, or Node), so a start within this changes
+ * nothing, and a slower one scales every bound.
  */
 export const QUIET_START_MS = 300;
 
@@ -79,10 +80,13 @@ export function boundsAt(scale: number): Bounds {
 /**
  * The no-op that times the target's interpreter: Python's or Node's own, and
  * for anything else Node (the grader's own), as a measure of the machine.
+ * A pyenv shim is timed as the interpreter it resolves to, which is what the
+ * grader starts (grader/interpreters.ts): the shim's own scripts are not the
+ * machine's speed.
  */
 export function probeFor(target: Target): string[] {
   const interpreter = target.server.argv[0] ?? '';
-  return isPython(interpreter) ? [interpreter, '-c', 'pass'] : [process.execPath, '-e', '0'];
+  return isPython(interpreter) ? [resolveShim(interpreter, target.cwd, target.env), '-c', 'pass'] : [process.execPath, '-e', '0'];
 }
 
 /** Runs `argv` once in the target's environment and resolves with how long it took, in ms. */
@@ -123,7 +127,8 @@ export async function calibrate(target: Target, maxAgeMs = CALIBRATION_MAX_AGE_M
   const sorted = times.filter(Number.isFinite).sort((a, b) => a - b);
   const startMs = sorted.length === 0 ? Number.NaN : Math.round(sorted[Math.floor(sorted.length / 2)]!);
   const scale = scaleFor(startMs);
-  const shown = probe.map((arg, index) => (index === 0 && arg === process.execPath ? 'node' : arg)).join(' ');
+  // Shown as the target names it (python3, not the path pyenv resolved it to), or `node`.
+  const shown = [probe[0] === process.execPath ? 'node' : (target.server.argv[0] ?? ''), ...probe.slice(1)].join(' ');
   const calibration = { probe: shown, startMs, scale, bounds: boundsAt(scale) };
   recent.set(key, { at: performance.now(), calibration });
   return calibration;

@@ -1,7 +1,7 @@
 /**
  * Scenarios in a worker process inside a fresh network namespace
  * (harness/isolation.ts). The parent writes one {@link ScenarioJob} as a JSON
- * line on the worker's stdin; the worker (`node dist/grader/cli.js --worker`,
+ * line on the worker's stdin; the worker (`node dist/grader/worker-main.js --worker`,
  * or the Gradescope bundle with `--worker`) runs it with grader/scenario-job.ts
  * and prints the {@link JobResult} as one JSON line. The worker leads its own
  * process group, so the target's programs go with it whatever happens; its
@@ -19,8 +19,15 @@ import { runJob, scenarioById, verdictsForAll, type JobResult, type ScenarioJob 
 /** The flag that turns the grader's command line into a worker. */
 export const WORKER_FLAG = '--worker';
 
-/** The environment variable naming the grader's entry file, set by the command line itself (the bundle differs from dist/). */
+/**
+ * The environment variable naming the file a worker runs, set by the command
+ * line itself: grader/worker-main.js beside it in dist/, or the Gradescope
+ * bundle's one file.
+ */
 export const ENTRY_ENV = 'ACK_GRADER_ENTRY';
+
+/** The worker's entry in dist/ (grader/worker-main.ts), used when {@link ENTRY_ENV} is not set. */
+export const DIST_WORKER_ENTRY = join(REPO_ROOT, 'dist', 'grader', 'worker-main.js');
 
 /** The scenes of the workers running now, so an interrupted grader can stop them (they lead their own process groups). */
 const running = new Set<Scene>();
@@ -65,13 +72,14 @@ export async function serveOneJob(): Promise<void> {
 export async function runInWorker(sandbox: Pick<Sandbox, 'prefix' | 'env'>, job: ScenarioJob): Promise<JobResult> {
   const scene = new Scene();
   running.add(scene);
-  const entry = process.env[ENTRY_ENV] ?? join(REPO_ROOT, 'dist', 'grader', 'cli.js');
+  const entry = process.env[ENTRY_ENV] ?? DIST_WORKER_ENTRY;
   try {
     const worker = launch(scene, {
       label: `grading worker (${job.scenario})`,
       argv: [...sandbox.prefix, process.execPath, entry, WORKER_FLAG],
       cwd: REPO_ROOT,
-      env: { ...sandbox.env, [NAMESPACE_PIDS_ENV]: '1' },
+      // The worker's own coverage is the grader's, of no interest; the programs it starts get the suite's (childEnv).
+      env: { ...sandbox.env, [NAMESPACE_PIDS_ENV]: '1', NODE_V8_COVERAGE: '' },
       group: true,
     });
     worker.write(`${JSON.stringify(job)}\n`);

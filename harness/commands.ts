@@ -6,20 +6,21 @@
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 
 /**
  * Finds `command` the way spawn will: a path (relative to `cwd`), or a name
- * on PATH. Returns the executable's path, or undefined.
+ * on `path` (default: this process's PATH). Returns the executable's path,
+ * or undefined.
  *
  * @example
  * findCommand('tmux'); // '/usr/bin/tmux' or undefined
  */
-export function findCommand(command: string, cwd: string = process.cwd()): string | undefined {
+export function findCommand(command: string, cwd: string = process.cwd(), path: string | undefined = process.env.PATH): string | undefined {
   if (command === '') return undefined;
   const candidates = command.includes('/')
     ? [isAbsolute(command) ? command : resolve(cwd, command)]
-    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+    : (path ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
   return candidates.find((candidate) => {
     try {
       accessSync(candidate, constants.X_OK);
@@ -60,4 +61,37 @@ export function tryCommand(argv: readonly string[], env: Readonly<Record<string,
  */
 export function commandWorks(argv: readonly string[], env: Readonly<Record<string, string>> = {}): boolean {
   return tryCommand(argv, env).ok;
+}
+
+/** Answers of {@link resolveShim}, by command, folder and the settings pyenv reads. */
+const shims = new Map<string, string>();
+
+/**
+ * The interpreter a pyenv shim would run for `command` (`pyenv which`, asked
+ * in `cwd` with `env`, so a `.python-version` there or PYENV_VERSION counts
+ * as it would for the shim), or `command` unchanged where it is not a shim or
+ * pyenv cannot say. A shim is a bash script that runs pyenv's own scripts on
+ * every start, about 0.1 s of CPU each: a class's thousands of program starts
+ * need not pay it. Asked once per command, folder and settings.
+ *
+ * @example
+ * resolveShim('python3', '/srv/sub'); // '/root/.pyenv/versions/3.11.7/bin/python3' under pyenv, else 'python3'
+ */
+export function resolveShim(command: string, cwd: string, env: Readonly<Record<string, string>> = {}): string {
+  if (command === '' || command.includes('/')) return command;
+  const merged = { ...process.env, ...env };
+  const key = JSON.stringify([command, cwd, merged.PATH, merged.PYENV_ROOT, merged.PYENV_VERSION]);
+  const known = shims.get(key);
+  if (known !== undefined) return known;
+  let resolved = command;
+  const found = findCommand(command, cwd, merged.PATH);
+  if (found !== undefined && basename(dirname(found)) === 'shims') {
+    // The shim runs its pyenv root's own pyenv; asked the same way, it names what the shim would run.
+    const pyenv = findCommand(join(dirname(dirname(found)), 'libexec', 'pyenv')) ?? 'pyenv';
+    const run = spawnSync(pyenv, ['which', command], { cwd, env: merged, encoding: 'utf8', timeout: 10_000 });
+    const path = run.status === 0 ? run.stdout.trim() : '';
+    if (isAbsolute(path) && findCommand(path) !== undefined) resolved = path;
+  }
+  shims.set(key, resolved);
+  return resolved;
 }

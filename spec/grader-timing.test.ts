@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { gradeTarget } from '../grader/run.js';
 import { loadTarget, referenceTarget, type Target } from '../grader/target.js';
+import { resolveShim } from '../harness/commands.js';
 import { boundsAt, calibrate, describeCalibration, MAX_SCALE, probeFor, QUIET_BOUNDS, scaleFor, slower, type Calibration } from '../grader/timing.js';
 import { commandWorks } from '../harness/commands.js';
 
@@ -49,8 +50,10 @@ describe('the scale', () => {
 });
 
 describe('the probe', () => {
-  test('times the target\'s own Python, and Node for anything else', () => {
-    expect(probeFor(loadTarget('fixtures/python/target.json'))).toEqual(['python3', '-c', 'pass']);
+  test('times the target\'s own Python (the interpreter a pyenv shim resolves to), and Node for anything else', () => {
+    const target = loadTarget('fixtures/python/target.json');
+    expect(probeFor(target)).toEqual([resolveShim('python3', target.cwd, target.env), '-c', 'pass']);
+    expect(probeFor(target)[0]).toMatch(/(^|\/)python3$/);
     expect(probeFor(referenceTarget())).toEqual([process.execPath, '-e', '0']);
   });
 

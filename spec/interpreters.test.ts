@@ -1,0 +1,91 @@
+// Programs start through the interpreter a pyenv shim would run (harness/commands.ts resolveShim,
+// grader/interpreters.ts launchable), asked in the target's folder with its environment.
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { commandWorks, findCommand, resolveShim } from '../harness/commands.js';
+import { launchable } from '../grader/interpreters.js';
+import { loadTarget, referenceTarget, type Target } from '../grader/target.js';
+
+/**
+ * A pyenv root of our own: shims/fakepy and shims/nopy are shims; its pyenv
+ * names versions/<PYENV_VERSION or 1.0>/bin/fakepy for `which fakepy`, fails
+ * for anything else, and leaves a mark each time it runs.
+ */
+const root = mkdtempSync(join(tmpdir(), 'ack-pyenv-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const mark = join(root, 'asked');
+const script = (path: string, body: string): void => {
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+};
+for (const dir of ['shims', 'libexec', 'plain', 'versions/1.0/bin', 'versions/2.0/bin']) mkdirSync(join(root, dir), { recursive: true });
+script(join(root, 'shims', 'fakepy'), 'exit 9');
+script(join(root, 'shims', 'nopy'), 'exit 9');
+script(join(root, 'plain', 'plainpy'), 'exit 0');
+script(join(root, 'versions', '1.0', 'bin', 'fakepy'), 'exit 0');
+script(join(root, 'versions', '2.0', 'bin', 'fakepy'), 'exit 0');
+script(
+  join(root, 'libexec', 'pyenv'),
+  `echo "$2" >> '${mark}'\n[ "$1" = which ] && [ "$2" = fakepy ] || { echo "pyenv: $2: command not found" >&2; exit 127; }\necho "${root}/versions/\${PYENV_VERSION:-1.0}/bin/fakepy"`,
+);
+const PATH = [join(root, 'shims'), join(root, 'plain'), process.env.PATH].join(delimiter);
+
+describe('a command', () => {
+  test.each([
+    ['a pyenv shim', 'fakepy', {}, join(root, 'versions', '1.0', 'bin', 'fakepy')],
+    ['a shim with PYENV_VERSION set', 'fakepy', { PYENV_VERSION: '2.0' }, join(root, 'versions', '2.0', 'bin', 'fakepy')],
+    ['a shim pyenv cannot resolve', 'nopy', {}, 'nopy'],
+    ['a program that is not a shim', 'plainpy', {}, 'plainpy'],
+    ['a path', './fakepy', {}, './fakepy'],
+    ['a command that is nowhere', 'nosuchpy', {}, 'nosuchpy'],
+  ])('%s (%s) starts as %s', (_, command, env, expected) => {
+    expect(resolveShim(command, root, { PATH, ...env })).toBe(expected);
+  });
+
+  test('is resolved once per folder and settings: pyenv is not asked again', () => {
+    rmSync(mark, { force: true });
+    const env = { PATH, PYENV_VERSION: '1.0' };
+    resolveShim('fakepy', join(root, 'versions'), env);
+    resolveShim('fakepy', join(root, 'versions'), env);
+    expect(readFileSync(mark, 'utf8')).toBe('fakepy\n');
+  });
+
+  test('is looked for on the PATH the target gives, not only this process\'s', () => {
+    expect(findCommand('fakepy', root, PATH)).toBe(join(root, 'shims', 'fakepy'));
+    expect(findCommand('fakepy', root, join(root, 'plain'))).toBeUndefined();
+  });
+});
+
+describe('a target', () => {
+  const section = (argv: string[]) => ({ argv });
+  const target = (command: string): Target => ({
+    ...referenceTarget(),
+    cwd: root,
+    env: { PATH },
+    server: { argv: [command, 'server.py', '{port}'], port: 'free' },
+    clients: { X: section([command, 'client.py', 'X']), Y: section([command, 'client.py', 'Y']) },
+    chat: { server: { argv: [command, 'chat.py'], port: 'free' }, clients: { X: section([command, 'cx.py']), Y: section([command, 'cy.py']) }, greets: true },
+  });
+
+  test('has every program of both parts started through the resolved interpreter, and nothing else changed', () => {
+    const resolved = join(root, 'versions', '1.0', 'bin', 'fakepy');
+    const launched = launchable(target('fakepy'));
+    expect([launched.server, launched.clients.X, launched.clients.Y, launched.chat!.server, launched.chat!.clients.X, launched.chat!.clients.Y].map((p) => p.argv[0])).toEqual(Array(6).fill(resolved));
+    expect(launched.server.argv.slice(1)).toEqual(['server.py', '{port}']);
+    expect({ ...launched, server: undefined, clients: undefined, chat: undefined }).toEqual({ ...target('fakepy'), server: undefined, clients: undefined, chat: undefined });
+  });
+
+  test('without shims comes back equal', () => {
+    expect(launchable(target('plainpy'))).toEqual(target('plainpy'));
+  });
+
+  const pyenv = commandWorks(['pyenv', '--version']) && commandWorks(['python3', '--version']);
+  test.skipIf(!pyenv)('under this machine\'s pyenv, python3 starts as an interpreter outside the shims that runs (needs pyenv)', () => {
+    const python = loadTarget('fixtures/python/target.json');
+    const command = launchable(python).server.argv[0]!;
+    expect(command).not.toContain('/shims/');
+    expect(commandWorks([command, '-c', 'pass'])).toBe(true);
+  });
+});
