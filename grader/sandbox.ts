@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { findCommand } from '../harness/commands.js';
 import { HarnessError } from '../harness/errors.js';
 import type { Isolation } from '../harness/isolation.js';
-import { SUITE_DIR_ENV } from '../harness/process.js';
+import { NAMESPACED_DIR, SUITE_DIR_ENV } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { CONFINE_ENV, LIMITS, type Confinement } from './confine.js';
 import type { Target } from './target.js';
@@ -222,7 +222,8 @@ export function openSandbox(isolation: Extract<Isolation, { kind: 'namespace' }>
       copy: { from: copy, at: target.cwd },
       showInCopy: notCopied.map((path) => [path, path] as const),
       hideAfter: isDirectory(reports) ? [reports] : [],
-      writable: suite && isDirectory(join(suite, 'v8')) ? [join(suite, 'v8')] : [],
+      // The suite's bookkeeping: coverage of the programs, and the count of what the worker starts.
+      writable: suite ? [join(suite, 'v8'), join(suite, NAMESPACED_DIR)].filter(isDirectory) : [],
       root,
     };
     const confinement: Confinement = { limits: LIMITS, ...(uid === undefined ? {} : { uid }) };

@@ -66,6 +66,14 @@ export const SUITE_DIR_ENV = 'ACK_SUITE_DIR';
 /** The spec file (relative to the repository) whose test is running, set per file by the suite: the pid log names it. */
 export const SPEC_FILE_ENV = 'ACK_SPEC_FILE';
 
+/**
+ * The folder in the suite's bookkeeping directory where processes started
+ * inside a PID namespace (a grading worker's) are counted: their pids name
+ * other processes outside, so they are counted but not checked (the
+ * namespace ends its own). The sandbox lets its worker write there.
+ */
+export const NAMESPACED_DIR = 'namespaced';
+
 const STOP_GRACE_MS = 3000;
 
 function matches(line: string, matcher: LineMatcher): boolean {
@@ -416,8 +424,16 @@ export function isSameProcessAlive(pid: number, started: string | undefined): bo
  * processes each file started.
  */
 export function recordPid(pid: number | undefined): void {
-  // A pid inside a PID namespace names another process outside it; the namespace ends its own.
-  if (process.env[NAMESPACE_PIDS_ENV] === '1') return;
   const suiteDir = process.env[SUITE_DIR_ENV];
-  if (suiteDir && pid !== undefined) appendFileSync(join(suiteDir, 'pids'), `${pid} ${startTime(pid) ?? '-'} ${process.env[SPEC_FILE_ENV] ?? '-'}\n`);
+  if (!suiteDir || pid === undefined) return;
+  const file = process.env[SPEC_FILE_ENV] ?? '-';
+  if (process.env[NAMESPACE_PIDS_ENV] !== '1') {
+    appendFileSync(join(suiteDir, 'pids'), `${pid} ${startTime(pid) ?? '-'} ${file}\n`);
+    return;
+  }
+  try {
+    appendFileSync(join(suiteDir, NAMESPACED_DIR, 'pids'), `- - ${file}\n`);
+  } catch {
+    // a sandbox that does not show the folder: the process is not counted, and nothing else depends on it
+  }
 }

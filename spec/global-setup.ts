@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } 
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { isSameProcessAlive, SUITE_DIR_ENV } from '../harness/process.js';
+import { isSameProcessAlive, NAMESPACED_DIR, SUITE_DIR_ENV } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import {
   compiledImplDir,
@@ -52,17 +52,21 @@ export default function setup(project: TestProject): () => Promise<void> {
   const coldStartMs = medianColdStart(REFERENCE_START, 5, REPO_ROOT);
   const suiteDir = mkdtempSync(join(tmpdir(), 'ack-suite-'));
   mkdirSync(join(suiteDir, 'v8'));
-  // Programs graded in the sandbox run as a uid of their own and write their coverage here too (grader/sandbox.ts binds it).
+  mkdirSync(join(suiteDir, NAMESPACED_DIR));
+  // Programs graded in the sandbox run as a uid of their own and write their coverage here too (grader/sandbox.ts binds it),
+  // and their workers count the programs they start.
   chmodSync(suiteDir, 0o711);
   chmodSync(join(suiteDir, 'v8'), 0o1777);
+  chmodSync(join(suiteDir, NAMESPACED_DIR), 0o1777);
   process.env[SUITE_DIR_ENV] = suiteDir;
 
   return async () => {
     const problems: string[] = [];
     try {
-      const pids = readPids(join(suiteDir, 'pids'));
+      const checked = readPids(join(suiteDir, 'pids'));
+      const pids = [...checked, ...readPids(join(suiteDir, NAMESPACED_DIR, 'pids'))];
       // Ours only: the pid with the start time logged when we spawned it (a reused pid is another program's).
-      const alive = pids.filter(({ pid, started }) => isSameProcessAlive(pid, started)).map(({ pid }) => pid);
+      const alive = checked.flatMap(({ pid, started }) => (pid !== undefined && isSameProcessAlive(pid, started) ? [pid] : []));
       for (const pid of alive) process.kill(pid, 'SIGKILL');
       if (alive.length > 0) problems.push(`${alive.length} spawned process(es) were still running: ${alive.join(', ')}`);
 

@@ -9,6 +9,7 @@ describe('the pid log', () => {
     ['123 456 -', { pid: 123, started: '456', file: undefined }],
     ['123 456', { pid: 123, started: '456', file: undefined }],
     ['123 456 spec/a b.test.ts', { pid: 123, started: '456', file: 'spec/a b.test.ts' }],
+    ['- - spec/chat.test.ts', { pid: undefined, started: undefined, file: 'spec/chat.test.ts' }],
   ])('%j is read as %j', (line, expected) => {
     expect(parsePidLog(`${line}\n`)).toEqual([expected]);
   });

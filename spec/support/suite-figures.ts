@@ -9,9 +9,10 @@
 import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
 
-/** One line of the suite's pid log: `pid starttime specfile` (older lines have no file). */
+/** One line of the suite's pid log: `pid starttime specfile` (older lines have no file; `-` for a pid inside a namespace). */
 export interface LoggedPid {
-  readonly pid: number;
+  /** Undefined for a process started inside a PID namespace: counted, not checked. */
+  readonly pid: number | undefined;
   readonly started: string | undefined;
   /** The spec file (relative to the repository) whose test started it, or undefined outside any. */
   readonly file: string | undefined;
@@ -31,7 +32,7 @@ export function parsePidLog(text: string): LoggedPid[] {
       const [pid, started, ...rest] = line.split(' ');
       const file = rest.length > 0 ? rest.join(' ') : undefined;
       return {
-        pid: Number(pid),
+        pid: pid === '-' ? undefined : Number(pid),
         started: started === undefined || started === '-' ? undefined : started,
         file: file === undefined || file === '-' ? undefined : file,
       };
