@@ -62,6 +62,13 @@ export interface GradeOptions {
    * the same interpreter) and again before a confirming run (`maxAgeMs` 0); the specs pass a fixed one.
    */
   readonly calibrate?: (target: Target, maxAgeMs?: number) => Promise<Calibration>;
+  /**
+   * Run a scenario again before charging a lost item (default true). The
+   * meta-specs, which hold every verdict to one written down, turn it off:
+   * a verdict that flips fails them either way, and each lost item would
+   * cost its waits twice.
+   */
+  readonly confirm?: boolean;
 }
 
 /**
@@ -157,7 +164,7 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
       };
       const first = await run();
       // A lost item is never charged on one run: the scenario runs again, and an item that flips is reported, not decided.
-      const confirming = first.harnessProblems.length === 0 && scenario.items.filter(wanted).some((id) => first.verdicts[id]?.passed === false);
+      const confirming = options.confirm !== false && first.harnessProblems.length === 0 && scenario.items.filter(wanted).some((id) => first.verdicts[id]?.passed === false);
       if (confirming) calibration = slower(calibration, await measure(target, 0));
       const result = confirming ? confirm(first, await run(), scenario.items.filter(wanted)) : first;
       const seconds = (performance.now() - scenarioStarted) / 1000;

@@ -38,9 +38,17 @@ function greets(context: ScenarioContext): boolean {
   return context.target.chat?.greets !== false;
 }
 
+/** What {@link messages} has read of each peer so far: reads are only ever added, so each is parsed once. */
+const parsed = new WeakMap<Peer, { reads: number; lines: string[] }>();
+
 /** The messages `peer` received, each line of each read on its own. */
-function messages(peer: Peer): string[] {
-  return peer.chunks().flatMap((chunk) => consoleLines(chunk));
+function messages(peer: Peer): readonly string[] {
+  const seen = parsed.get(peer) ?? { reads: 0, lines: [] };
+  const fresh = peer.chunksFrom(seen.reads);
+  for (const chunk of fresh) seen.lines.push(...consoleLines(chunk));
+  seen.reads += fresh.length;
+  parsed.set(peer, seen);
+  return seen.lines;
 }
 
 /** Whether `peer` received `wanted` as a whole message part (decoration around it allowed). */

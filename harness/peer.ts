@@ -68,7 +68,12 @@ export class Peer implements Resource {
    * that takes one recv() as one message would see it.
    */
   chunks(): string[] {
-    return this.#chunkEnds.map((end, index) => this.#received.toString('utf8', this.#chunkEnds[index - 1] ?? 0, end));
+    return this.chunksFrom(0);
+  }
+
+  /** The reads from the `start`-th on (see {@link Peer.chunks}): a caller that keeps count decodes each read once. */
+  chunksFrom(start: number): string[] {
+    return this.#chunkEnds.slice(start).map((end, index) => this.#received.toString('utf8', this.#chunkEnds[start + index - 1] ?? 0, end));
   }
 
   /** The lines received so far, byte for byte (a peer's wire is not a console: nothing is stripped). */

@@ -2,9 +2,11 @@
 // both runs agree on stands; one that flips is reported as unstable, never silently charged.
 import { expect, test } from 'vitest';
 import { declaredDialect } from '../grader/dialect.js';
-import { confirm } from '../grader/run.js';
+import { confirm, gradeTarget } from '../grader/run.js';
 import type { JobResult } from '../grader/scenario-job.js';
-import { referenceTarget } from '../grader/target.js';
+import { loadTarget, referenceTarget } from '../grader/target.js';
+import { boundsAt, type Calibration } from '../grader/timing.js';
+import { commandWorks } from '../harness/commands.js';
 import { fail, pass } from '../grader/verdict.js';
 
 const dialect = declaredDialect(referenceTarget());
@@ -33,4 +35,25 @@ test('an item that fails once and passes once is unstable: not charged, both run
   });
   expect(result.verdicts['server-prints']).toEqual(pass('fine'));
   expect(result.harnessProblems).toEqual(['closing-line gave different verdicts in two runs of the same scenario']);
+});
+
+const python3Works = commandWorks(['python3', '--version']);
+
+// The machine is measured once before grading and once more before each confirming run.
+test.skipIf(!python3Works).for<[string, boolean | undefined, number]>([
+  ['by default a lost item is run again before it is charged (the machine measured twice)', undefined, 2],
+  ['with confirm: false a lost item is charged on its one run (the machine measured once)', false, 1],
+])('%s', { timeout: 120_000 }, async ([, confirming, measured]) => {
+  let calibrations = 0;
+  const calibrate = async (): Promise<Calibration> => {
+    calibrations += 1;
+    return { probe: 'fixed by the spec', startMs: 0, scale: 1, bounds: boundsAt(1) };
+  };
+  const grade = await gradeTarget(loadTarget('fixtures/broken/closing-line-misspelled/target.json'), {
+    only: ['closing-line'],
+    calibrate,
+    ...(confirming === undefined ? {} : { confirm: confirming }),
+  });
+  expect(grade.items.map((item) => [item.id, item.verdict.passed])).toEqual([['closing-line', false]]);
+  expect(calibrations).toBe(measured);
 });

@@ -1,7 +1,9 @@
 // Describing submissions automatically (grader/describe.ts): for every submission fixture the
 // inferred description says what the hand-written target.json says, field by field where that
-// is exact; every fixture is graded both ways (on the items that depend on argv, stdin and framing) and gets the same verdict on every
-// item graded; the detection rules as tables; one-line problems for folders that cannot be told.
+// is exact; graded through its inferred description (on the items that depend on argv, stdin and
+// framing), every fixture gets the verdict written down for it, which its hand-written description
+// gets too (spec/grader-meta-textbook.test.ts, spec/grader-meta-fair.test.ts); the detection rules
+// as tables; one-line problems for folders that cannot be told.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import type { ItemId } from '../grader/rubric.js';
 import { loadTarget, type Target } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
+import { GRADES_SIDE_BY_SIDE } from './support/side-by-side.js';
 
 const SUBMISSIONS = join(REPO_ROOT, 'fixtures', 'submissions');
 const fixtures = [
@@ -99,18 +102,28 @@ const GRADED: Array<[string, ItemId[]]> = fixtures.map((fixture) => {
   return [fixture, [...(parts.includes('ack') ? ACK_ITEMS : []), ...(parts.includes('chat') ? CHAT_ITEMS : [])]];
 });
 
-describe('graded both ways, the same verdict on every item', () => {
-  // One after another: some hard-code a port.
-  test.each(GRADED)('%s', { timeout: 240_000 }, async (fixture, only) => {
+/**
+ * The verdict written down for each of `items` before any grading: the
+ * expert's (the fixture's expected.json), or a pass for the correct
+ * implementations that spec/grader-meta-fair.test.ts holds to full marks.
+ */
+function writtenDown(fixture: string, items: readonly ItemId[]): Record<string, boolean> {
+  const file = join(REPO_ROOT, fixture, 'expected.json');
+  const expert = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { items: Record<string, { pass: boolean }> }).items : undefined;
+  return Object.fromEntries(items.map((id) => [id, expert === undefined ? true : expert[id]!.pass]));
+}
+
+describe('graded through its inferred description, the verdict written down on every item', () => {
+  // Side by side where each scenario has a network of its own; else one after another: some hard-code a port.
+  test.each(GRADED)('%s', { timeout: 240_000, concurrent: GRADES_SIDE_BY_SIDE }, async (fixture, only) => {
     const hand = loadTarget(join(REPO_ROOT, fixture, 'target.json'));
     const commands = new Set([hand.server.argv[0]!, hand.clients.X.argv[0]!]);
     for (const command of commands) if (!commandWorks([command, '--version'], hand.env)) return; // interpreter missing here
-    const verdicts = (grade: Awaited<ReturnType<typeof gradeTarget>>): Record<string, boolean> =>
-      Object.fromEntries(grade.items.filter((item) => only.includes(item.id)).map((item) => [item.id, item.verdict.passed]));
-    const byHand = verdicts(await gradeTarget(hand, { only }));
-    const auto = verdicts(await gradeTarget(loadInferred(fixture), { only }));
-    expect(Object.keys(byHand).length).toBeGreaterThan(0);
-    expect(auto).toEqual(byHand);
+    // No confirming run: a verdict that flips fails this spec either way.
+    const grade = await gradeTarget(loadInferred(fixture), { only, confirm: false });
+    const verdicts = Object.fromEntries(grade.items.filter((item) => only.includes(item.id)).map((item) => [item.id, item.verdict.passed]));
+    expect(Object.keys(verdicts).length).toBeGreaterThan(0);
+    expect(verdicts).toEqual(writtenDown(fixture, only));
   });
 });
 

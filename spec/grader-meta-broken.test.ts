@@ -29,9 +29,10 @@ describe.skipIf(!python3Works)('a broken implementation loses exactly what its b
     ['ack-other-words', ['order-x-first', 'order-y-first'], undefined],
     ['relay-drops-lines', ['chat-x-to-y', 'chat-y-to-x'], undefined],
     ['greetings-not-printed', ['server-prints'], undefined],
-  // The timeout is generous: every lost item runs twice, and on a busy machine the calibration stretches each wait.
+  // Without the confirming run (a verdict that flips fails the spec either way); the timeout is generous: on a busy
+  // machine the calibration stretches each wait.
   ])('%s loses %j', { timeout: 240_000 }, async ([name, expected, hint]) => {
-    const grade = await gradeTarget(loadTarget(`fixtures/broken/${name}/target.json`));
+    const grade = await gradeTarget(loadTarget(`fixtures/broken/${name}/target.json`), { confirm: false });
     expect(grade.harnessProblems).toEqual([]);
     expect(lost(grade)).toEqual(expected);
     if (hint !== undefined) expect(hintOf(grade, expected[0]!)).toContain(hint);
