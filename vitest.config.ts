@@ -1,20 +1,36 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { CatalogueReporter } from './spec/catalogue/reporter.js';
+import { SlowFirstSequencer } from './spec/support/sequencer.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
+/** Set by `npm run test:watch` (scripts/test-watch.mjs), whose tsc --watch keeps dist/ current. */
+const watchingDist = process.env.ACK_WATCH_DIST === '1';
+
 export default defineConfig({
   resolve: {
-    // Specs import ../impl/*.js for types; at run time they get the compiled
-    // file that spawned programs run too, so coverage has a single mapping.
-    alias: [{ find: /^(?:\.\.\/)+impl\/(.+)\.js$/, replacement: `${root}dist/impl/$1.js` }],
+    // Specs import the programs' modules (../impl/*.js, ../grader/*.js, ...) for types; at run time they
+    // get the compiled files that spawned programs run too: one build is tested, coverage has a single
+    // mapping, and in watch mode a rebuilt dist/ is what the next run loads.
+    alias: [{ find: /^(?:\.\.\/)+(impl|grader|harness|scripts)\/(.+)\.js$/, replacement: `${root}dist/$1/$2.js` }],
   },
   test: {
     include: ['spec/**/*.test.ts'],
     globalSetup: ['spec/global-setup.ts'],
-    setupFiles: ['spec/coverage/in-process.ts'],
-    server: { deps: { external: [/\/dist\/impl\//] } },
+    setupFiles: ['spec/support/spec-file.ts', 'spec/coverage/in-process.ts'],
+    // Most specs wait on programs (a reply, a bound running out), not on the CPU: vitest's default of one
+    // worker per core but one would leave two cores mostly idle, so several files run at once.
+    maxWorkers: Math.max(2, availableParallelism()) * 2,
+    // Within a file, grades side by side (spec/support/side-by-side.ts): a few at a time, since a grade's
+    // programs do need the CPU in bursts, and a machine kept too busy makes the grader stretch its waits.
+    maxConcurrency: 3,
+    sequence: { sequencer: SlowFirstSequencer },
+    server: { deps: { external: [/\/dist\/(?:impl|grader|harness|scripts)\//] } },
+    // In watch mode every rebuild of the programs reruns the specs (those the command line names, if any):
+    // a spawned program is not in vitest's module graph, so vitest cannot tell which specs use it.
+    forceRerunTriggers: watchingDist ? [...configDefaults.forceRerunTriggers, `${root}dist/{impl,grader,harness,scripts}/**/*.js`] : configDefaults.forceRerunTriggers,
     // Only a guard against a hang: on a saturated machine programs start slowly and the grader stretches its
     // waits (grader/timing.ts), so a bound that a quiet machine never nears must not fail a busy one.
     testTimeout: 120_000,

@@ -10,7 +10,7 @@ const python3Works = commandWorks(['python3', '--version']);
 /** The Python second implementation, as fixtures/python/target.json describes it. */
 const python = (): Target => loadTarget('fixtures/python/target.json');
 
-test.skipIf(!python3Works)('a server whose output never leaves its buffer gets the buffering hint', async () => {
+test.skipIf(!python3Works)('a server whose output never leaves its buffer gets the buffering hint', { concurrent: true }, async () => {
   const base = python();
   const target: Target = {
     ...base,
@@ -28,7 +28,7 @@ test.skipIf(!python3Works)('a server whose output never leaves its buffer gets t
   ]);
 });
 
-test.skipIf(!python3Works)('the same server on the terminal the grader gives by default prints as the student saw it, and keeps the item', async () => {
+test.skipIf(!python3Works)('the same server on the terminal the grader gives by default prints as the student saw it, and keeps the item', { concurrent: true }, async () => {
   const base = python();
   const target: Target = { ...base, env: { PYTHONUNBUFFERED: '' }, server: { argv: ['python3', '../grader/buffered-server.py', '--port', '{port}'], port: 'free' } };
   const grade = await gradeTarget(target, { only: ['server-prints'] });
@@ -37,7 +37,7 @@ test.skipIf(!python3Works)('the same server on the terminal the grader gives by 
   ]);
 });
 
-test.skipIf(!python3Works)('a client left waiting at its prompt gets the hint to describe its stdin', { timeout: 240_000 }, async () => {
+test.skipIf(!python3Works)('a client left waiting at its prompt gets the hint to describe its stdin', { timeout: 240_000, concurrent: true }, async () => {
   const base = python();
   const unanswered = { argv: base.clients.X.argv }; // no "stdin": nobody types the name
   const grade = await gradeTarget({ ...base, clients: { X: unanswered, Y: unanswered } }, { only: ['client-prints'] });

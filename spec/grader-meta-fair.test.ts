@@ -5,12 +5,13 @@ import { PART_POINTS } from '../grader/rubric.js';
 import { gradeTarget } from '../grader/run.js';
 import { loadTarget } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
+import { GRADES_SIDE_BY_SIDE } from './support/side-by-side.js';
 
 // A pyenv shim exists even where its version does not, so each is asked to run.
 const PYTHON3 = commandWorks(['python3', '--version']);
 const PYTHON2 = commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' });
 
-// Run one after another: two of them hard-code their ports.
+// Side by side where each scenario has a network of its own; else one after another: two hard-code their ports.
 test.for<[string, string, boolean, string]>([
   ['the reference', 'fixtures/targets/reference.json', true, ''],
   ['the reference with a port the harness picks', 'fixtures/targets/reference-free-port.json', true, ''],
@@ -18,7 +19,7 @@ test.for<[string, string, boolean, string]>([
   ['a Python 2.7 submission on port 12000 with ClientX.py and ClientY.py', 'fixtures/submissions/py2-hardcoded/target.json', PYTHON2, 'python2 (2.7.18) is not installed'],
   ['a Python 3 submission with fixed names, no ready line and separate chat programs', 'fixtures/submissions/py3-fixed-names/target.json', PYTHON3, 'python3 is not installed'],
   ['a server that exits once its clients have closed their side', 'fixtures/fair/waits-for-close/target.json', PYTHON3, 'python3 is not installed'],
-])('%s keeps every point it claims', { timeout: 240_000 }, async ([, file, available, reason], context) => {
+])('%s keeps every point it claims', { timeout: 240_000, concurrent: GRADES_SIDE_BY_SIDE }, async ([, file, available, reason], context) => {
   if (!available) context.skip(reason);
   const target = loadTarget(file);
   const grade = await gradeTarget(target);

@@ -10,6 +10,7 @@ import { gradeTarget } from '../grader/run.js';
 import { loadTarget } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
+import { GRADES_SIDE_BY_SIDE } from './support/side-by-side.js';
 
 /** An expert's verdict on one item, and why. */
 interface ExpertVerdict {
@@ -40,12 +41,13 @@ test('there are at least eight textbook-style submissions, each with an expert v
   }
 });
 
-// One after another: most of them hard-code port 12000.
-test.for(folders)('%s gets the expert verdict on every item', { timeout: 240_000 }, async (folder, context) => {
+// Side by side where each scenario has a network of its own; else one after another: most hard-code port 12000.
+test.for(folders)('%s gets the expert verdict on every item', { timeout: 240_000, concurrent: GRADES_SIDE_BY_SIDE }, async (folder, context) => {
   const reason = missingInterpreter(folder);
   if (reason !== undefined) context.skip(reason);
   const expected = JSON.parse(readFileSync(join(SUBMISSIONS, folder, 'expected.json'), 'utf8')) as { items: Record<string, ExpertVerdict> };
-  const grade = await gradeTarget(loadTarget(join(SUBMISSIONS, folder, 'target.json')));
+  // No confirming run: a verdict that flips fails this spec either way.
+  const grade = await gradeTarget(loadTarget(join(SUBMISSIONS, folder, 'target.json')), { confirm: false });
   expect(grade.harnessProblems).toEqual([]);
   const disagreements = Object.entries(expected.items).flatMap(([id, expert]) => {
     const item = grade.items.find((result) => result.id === id);

@@ -1,12 +1,14 @@
 // Part 1 end to end: the acknowledgment follows the order in which greetings
-// arrived, forced both ways, each way repeated RUNS times.
+// arrived, forced both ways: once each in `npm test`, RUNS times each in
+// `npm run test:stress` (spec/support/repeat.ts).
 import { describe, expect, test } from 'vitest';
 import { runConnectFirstGreetSecond, runInOrder, type Exchange } from '../grader/exchange.js';
 import { loadGolden } from './support/golden.js';
 import { referenceTarget } from '../grader/target.js';
+import { stressRuns } from './support/repeat.js';
 import { useScene } from './support/vitest.js';
 
-const RUNS = 20;
+const RUNS = stressRuns();
 const NAMES = { X: 'Alice', Y: 'Bob' } as const;
 const runs = Array.from({ length: RUNS }, (_, i) => i + 1);
 

@@ -2,11 +2,13 @@
  * The harness's one tie to vitest: a scene per test, disposed of when the
  * test finishes, pass or fail, so no test leaks a process, port or socket.
  */
-import { onTestFinished } from 'vitest';
+import { onTestFinished, type TestContext } from 'vitest';
 import { Scene } from '../../harness/scene.js';
 
 /**
- * Returns a fresh scene owned by the current test.
+ * Returns a fresh scene owned by the current test. A test that runs
+ * concurrently with others passes its context: vitest's global
+ * onTestFinished cannot tell which of them is current.
  *
  * @example
  * test('the server exits after the exchange', async () => {
@@ -14,8 +16,8 @@ import { Scene } from '../../harness/scene.js';
  *   const server = await startServer(scene, referenceTarget());
  * });
  */
-export function useScene(): Scene {
+export function useScene(context?: Pick<TestContext, 'onTestFinished'>): Scene {
   const scene = new Scene();
-  onTestFinished(() => scene.dispose());
+  (context?.onTestFinished ?? onTestFinished)(() => scene.dispose());
   return scene;
 }

@@ -1,0 +1,36 @@
+/**
+ * The order spec files start in. Vitest starts the files it knows to be slow
+ * first, but only from its cache of earlier runs, which a fresh clone lacks;
+ * then it goes by file size, which says little here. The files that grade
+ * whole submissions take the longest, and a long file started last keeps
+ * the run going after every other file is done, so they start first, in the
+ * order below, and the rest follow in vitest's own order.
+ */
+import { relative } from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/** The slowest files, slowest first (spec/suite-figures.test.ts checks each exists). */
+export const SLOW_FIRST: readonly string[] = [
+  'spec/grader-meta-textbook.test.ts',
+  'spec/grader-meta-broken.test.ts',
+  'spec/grader-describe.test.ts',
+  'spec/grader-cli.test.ts',
+  'spec/grader-jobs.test.ts',
+  'spec/grader-hints.test.ts',
+  'spec/grader-meta-fair.test.ts',
+  'spec/grader-sandbox.test.ts',
+  'spec/gradescope.test.ts',
+  'spec/grader-isolation.test.ts',
+];
+
+/** Starts {@link SLOW_FIRST} first, then the rest as vitest would. */
+export class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification): number => {
+      const index = SLOW_FIRST.indexOf(relative(file.project.config.root, file.moduleId));
+      return index === -1 ? SLOW_FIRST.length : index;
+    };
+    const rest = await super.sort(files.filter((file) => rank(file) === SLOW_FIRST.length));
+    return [...files.filter((file) => rank(file) < SLOW_FIRST.length).sort((a, b) => rank(a) - rank(b)), ...rest];
+  }
+}
