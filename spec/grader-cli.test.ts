@@ -2,31 +2,37 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, onTestFinished, test } from 'vitest';
+import { expect, test, type TestContext } from 'vitest';
 import { commandWorks } from '../harness/commands.js';
 import { launch } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
+import { GRADES_SIDE_BY_SIDE } from './support/side-by-side.js';
 import { useScene } from './support/vitest.js';
 
-/** A temporary folder removed when the test ends. */
-function tempDir(): string {
+// The tests run side by side, so each one's teardown is registered on its own context: a usage error
+// runs nothing, and the grades run side by side where every scenario has a namespace of its own.
+const USAGE = { concurrent: true } as const;
+const GRADES = { concurrent: GRADES_SIDE_BY_SIDE } as const;
+
+/** A temporary folder removed when the test of `context` ends. */
+function tempDir(context: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'ack-grade-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-/** Runs the compiled grader and returns how it ended and what it printed. */
-async function grade(args: readonly string[], waitMs = 230_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = launch(useScene(), { label: 'grade', argv: ['node', 'dist/grader/cli.js', ...args], cwd: REPO_ROOT });
+/** Runs the compiled grader for the test of `context` and returns how it ended and what it printed. */
+async function grade(context: TestContext, args: readonly string[], waitMs = 230_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = launch(useScene(context), { label: 'grade', argv: ['node', 'dist/grader/cli.js', ...args], cwd: REPO_ROOT });
   const exit = await child.waitForExit(waitMs);
   return { code: exit.code, stdout: child.output(), stderr: child.output('stderr') };
 }
 
 const pyenvPresent = commandWorks(['pyenv', '--version']);
 
-test('with no target it grades the reference: full marks, exit 0, and every report written', async () => {
-  const out = tempDir();
-  const { code, stdout } = await grade(['--out', out]);
+test('with no target it grades the reference: full marks, exit 0, and every report written', GRADES, async (context) => {
+  const out = tempDir(context);
+  const { code, stdout } = await grade(context, ['--out', out]);
   expect(code).toBe(0);
   expect(stdout).toContain('Executes correctly: 60/60');
   expect(stdout).toContain('Extra credit: the chat: 25/25');
@@ -48,17 +54,17 @@ test.for<[string, string[], string]>([
   ['--template with a file, not a folder', ['fixtures/class/template.json', '--template', 'fixtures/class/template.json'], '--template applies to a folder of student folders; fixtures/class/template.json is not a folder'],
   ['--template with a folder without student folders', ['fixtures/class/dee', '--template', 'fixtures/class/template.json'], 'fixtures/class/dee holds no student folder; with --template each folder in it is one student'],
   ['--gradescope with a class', ['fixtures/class', '--template', 'fixtures/class/template.json', '--gradescope', '/tmp/never.json'], '--gradescope grades one submission; name one target, not a folder'],
-])('%s is refused with exit 2 and one line, then the usage', async ([, args, message]) => {
-  const { code, stdout, stderr } = await grade(args);
+])('%s is refused with exit 2 and one line, then the usage', USAGE, async ([, args, message], context) => {
+  const { code, stdout, stderr } = await grade(context, args);
   expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
   expect(stderr.split('\n')[0]).toBe(`grade: ${message}`);
   expect(stderr.split('\n')[1]).toMatch(/^usage: npm run grade -- /);
 });
 
-test('a wrong target description is refused with exit 2 and one line naming the field', async () => {
-  const file = join(tempDir(), 'target.json');
+test('a wrong target description is refused with exit 2 and one line naming the field', USAGE, async (context) => {
+  const file = join(tempDir(context), 'target.json');
   writeFileSync(file, JSON.stringify({ server: { argv: ['python3', 'server.py'], port: 'any' }, client: { argv: ['python3', 'client.py'] } }));
-  const { code, stdout, stderr } = await grade([file, '--out', tempDir()]);
+  const { code, stdout, stderr } = await grade(context, [file, '--out', tempDir(context)]);
   expect({ code, stdout, stderr }).toEqual({
     code: 2,
     stdout: '',
@@ -66,11 +72,11 @@ test('a wrong target description is refused with exit 2 and one line naming the 
   });
 });
 
-test('an interpreter that is not installed is named in one line, nothing runs, and the exit is 2', async () => {
-  const dir = tempDir();
+test('an interpreter that is not installed is named in one line, nothing runs, and the exit is 2', USAGE, async (context) => {
+  const dir = tempDir(context);
   const file = join(dir, 'target.json');
   writeFileSync(file, JSON.stringify({ server: { argv: ['python9', 'server.py'] }, client: { argv: ['python9', 'client.py'] } }));
-  const { code, stdout, stderr } = await grade([file, '--out', tempDir()]);
+  const { code, stdout, stderr } = await grade(context, [file, '--out', tempDir(context)]);
   expect({ code, stdout, stderr }).toEqual({
     code: 2,
     stdout: '',
@@ -78,10 +84,10 @@ test('an interpreter that is not installed is named in one line, nothing runs, a
   });
 });
 
-test.skipIf(!pyenvPresent)('a pyenv shim for a Python version that is not installed is named in one line, and the exit is 2', async () => {
-  const file = join(tempDir(), 'target.json');
+test.skipIf(!pyenvPresent)('a pyenv shim for a Python version that is not installed is named in one line, and the exit is 2', USAGE, async (context) => {
+  const file = join(tempDir(context), 'target.json');
   writeFileSync(file, JSON.stringify({ env: { PYENV_VERSION: '1.2.3' }, server: { argv: ['python2', 'Server.py'] }, client: { argv: ['python2', 'c.py'] } }));
-  const { code, stdout, stderr } = await grade([file, '--out', tempDir()]);
+  const { code, stdout, stderr } = await grade(context, [file, '--out', tempDir(context)]);
   expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
   expect(stderr).toMatch(/^grade: .*: server\.argv names python2, which cannot run here \(pyenv: version `1\.2\.3' is not installed.*\); install it or change server\.argv\n$/);
 });
@@ -90,16 +96,16 @@ test.for<[string, Record<string, unknown>, string]>([
   ['a misspelt key', { server: { argv: ['node', 'dist/impl/server.js', '--port', '{port}'], prot: 12000 }, client: { argv: ['node', 'dist/impl/client.js'] } }, 'server.prot is not a field of server (the fields are argv, stdin, port, ready); see docs/GRADING.md'],
   ['a misspelt placeholder', { server: { argv: ['node', 'dist/impl/server.js', '--port', '{prot}'] }, client: { argv: ['node', 'dist/impl/client.js'] } }, 'server.argv has the placeholder {prot}, which is not one of {host} {port}; see docs/GRADING.md'],
   ['a program file that does not exist', { server: { argv: ['node', 'dist/impl/sever.js'] }, client: { argv: ['node', 'dist/impl/client.js'] } }, 'server.argv names dist/impl/sever.js, which does not exist in {root}; fix the file name or "cwd"'],
-])('%s is refused with exit 2 and one line naming it, before anything runs', async ([, description, problem]) => {
-  const file = join(tempDir(), 'target.json');
+])('%s is refused with exit 2 and one line naming it, before anything runs', USAGE, async ([, description, problem], context) => {
+  const file = join(tempDir(context), 'target.json');
   writeFileSync(file, JSON.stringify({ cwd: REPO_ROOT, ...description }));
-  const { code, stdout, stderr } = await grade([file, '--out', tempDir()]);
+  const { code, stdout, stderr } = await grade(context, [file, '--out', tempDir(context)]);
   expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `grade: ${file}: ${problem.replace('{root}', REPO_ROOT)}\n` });
 });
 
-test('a folder of targets gives one gradebook row each', { timeout: 240_000 }, async () => {
-  const out = tempDir();
-  const { code, stdout } = await grade(['fixtures/broken', '--only', 'closing-line', '--out', out]);
+test('a folder of targets gives one gradebook row each', { ...GRADES, timeout: 240_000 }, async (context) => {
+  const out = tempDir(context);
+  const { code, stdout } = await grade(context, ['fixtures/broken', '--only', 'closing-line', '--out', out]);
   expect(code).toBe(1);
   expect(stdout).toContain('13 targets: ');
   const rows = readFileSync(join(out, 'gradebook.csv'), 'utf8').trimEnd().split('\n');
@@ -112,18 +118,18 @@ test('a folder of targets gives one gradebook row each', { timeout: 240_000 }, a
   expect(existsSync(join(out, 'results.json'))).toBe(false);
 });
 
-test('a template with a bad glob, or an interpreter that is not installed, is refused with exit 2 and one line, before anything runs', async () => {
-  const dir = tempDir();
+test('a template with a bad glob, or an interpreter that is not installed, is refused with exit 2 and one line, before anything runs', USAGE, async (context) => {
+  const dir = tempDir(context);
   const slash = join(dir, 'slash.json');
   writeFileSync(slash, JSON.stringify({ server: { argv: ['python3', 'src/*server*.py'] }, client: { argv: ['python3', '*client*.py'] } }));
-  expect(await grade(['fixtures/class', '--template', slash, '--out', tempDir()])).toEqual({
+  expect(await grade(context, ['fixtures/class', '--template', slash, '--out', tempDir(context)])).toEqual({
     code: 2,
     stdout: '',
     stderr: `grade: ${slash}: server.argv has the glob "src/*server*.py" with a /; a glob matches file names in the student's folder (one folder down is searched by itself), so drop the folder; see docs/GRADING.md\n`,
   });
   const missing = join(dir, 'missing.json');
   writeFileSync(missing, JSON.stringify({ server: { argv: ['python9', '*[Ss]erver*.py'] }, client: { argv: ['python9', '*[Cc]lient*.py'] } }));
-  expect(await grade(['fixtures/class', '--template', missing, '--out', tempDir()])).toEqual({
+  expect(await grade(context, ['fixtures/class', '--template', missing, '--out', tempDir(context)])).toEqual({
     code: 2,
     stdout: '',
     stderr: `grade: ${missing}: server.argv names python9, which is not installed here; install it or change server.argv\n`,
@@ -157,11 +163,11 @@ interface ClassExpectation {
 
 test.skipIf(!commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' }))(
   'a class graded by one template: a gradebook row per student folder, the two the globs do not fit not graded with the reason, exit 2',
-  { timeout: 240_000 },
-  async () => {
+  { ...GRADES, timeout: 240_000 },
+  async (context) => {
     const expected = (JSON.parse(readFileSync(join(REPO_ROOT, 'fixtures/class/expected.json'), 'utf8')) as ClassExpectation).students;
-    const out = tempDir();
-    const { code, stdout, stderr } = await grade(['fixtures/class', '--template', 'fixtures/class/template.json', '--only', 'arrival-order', '--out', out], 110_000);
+    const out = tempDir(context);
+    const { code, stdout, stderr } = await grade(context, ['fixtures/class', '--template', 'fixtures/class/template.json', '--only', 'arrival-order', '--out', out], 110_000);
     expect(code).toBe(2);
     expect(stderr.split('\n').filter((line) => line.includes('not graded'))).toEqual([
       `grade: dee: not graded: ${expected.dee!['not graded']}`,
@@ -197,9 +203,9 @@ test.skipIf(!commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' })
   },
 );
 
-test('lost points exit 1, and the report shows the expected line, what was printed and the hint', async () => {
-  const out = tempDir();
-  const { code, stdout } = await grade(['fixtures/broken/closing-line-misspelled', '--only', 'closing-line', '--out', out]);
+test('lost points exit 1, and the report shows the expected line, what was printed and the hint', GRADES, async (context) => {
+  const out = tempDir(context);
+  const { code, stdout } = await grade(context, ['fixtures/broken/closing-line-misspelled', '--only', 'closing-line', '--out', out]);
   expect(code).toBe(1);
   expect(stdout).toContain('✗   0/4  The server prints "Sent acknowledgment to both X and Y" after the greetings');
   const markdown = readFileSync(join(out, 'grade.md'), 'utf8');
@@ -211,9 +217,9 @@ test('lost points exit 1, and the report shows the expected line, what was print
 test.skipIf(!commandWorks(['python3', '--version'])).for<[string, string]>([
   ['with-ready-line', 'server exited (code 1) without printing a line matching /ready to receive/ on stdout'],
   ['without-ready-line', 'server exited (code 1) before listening on port 12000'],
-])('a server that crashes at start (%s) loses points, with its crash as the evidence and the hint', async ([name, detail]) => {
-  const out = tempDir();
-  const { code, stdout, stderr } = await grade([`fixtures/grader/crash-at-start/${name}.json`, '--only', 'order-x-first', '--out', out]);
+])('a server that crashes at start (%s) loses points, with its crash as the evidence and the hint', GRADES, async ([name, detail], context) => {
+  const out = tempDir(context);
+  const { code, stdout, stderr } = await grade(context, [`fixtures/grader/crash-at-start/${name}.json`, '--only', 'order-x-first', '--out', out]);
   expect({ code, stderr }).toEqual({ code: 1, stderr: '' });
   expect(stdout).not.toContain('Harness problem');
   expect(stdout).toContain(`✗   0/8  X's greeting arrives first`);

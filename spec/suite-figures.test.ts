@@ -1,5 +1,9 @@
 // The figures printed at the suite's end: the pid log, the slowest files and the spawn floor.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { REPO_ROOT } from '../harness/repo-root.js';
+import { SLOW_FIRST } from './support/sequencer.js';
 import { formatFigures, medianColdStart, parsePidLog, slowestFiles, spawnFloor } from './support/suite-figures.js';
 
 describe('the pid log', () => {
@@ -74,4 +78,8 @@ describe('the cold start', () => {
   test('of a program that fails is not a number', () => {
     expect(medianColdStart([process.execPath, '-e', 'process.exit(3)'], 1, process.cwd())).toBeNaN();
   });
+});
+
+test('every file the sequencer starts first exists', () => {
+  expect(SLOW_FIRST.filter((file) => !existsSync(join(REPO_ROOT, file)))).toEqual([]);
 });
