@@ -2,12 +2,19 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { CatalogueReporter } from './spec/catalogue/reporter.js';
+import { STRESS_RUNS_ENV } from './spec/support/repeat.js';
 import { SlowFirstSequencer } from './spec/support/sequencer.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 /** Set by `npm run test:watch` (scripts/test-watch.mjs), whose tsc --watch keeps dist/ current. */
 const watchingDist = process.env.ACK_WATCH_DIST === '1';
+
+/**
+ * Set by `npm run test:stress` (spec/support/repeat.ts): its report goes
+ * beside npm test's, and it leaves npm test's catalogue and coverage alone.
+ */
+const stress = process.env[STRESS_RUNS_ENV] !== undefined;
 
 export default defineConfig({
   resolve: {
@@ -26,6 +33,10 @@ export default defineConfig({
     // Within a file, grades side by side (spec/support/side-by-side.ts): a few at a time, since a grade's
     // programs do need the CPU in bursts, and a machine kept too busy makes the grader stretch its waits.
     maxConcurrency: 3,
+    // One worker process runs file after file (each file's setup files run again, its modules stay loaded): a
+    // worker's start, about half a second of CPU here, is paid per worker, not per file. The specs restore
+    // what they change in process.env, and keep no state between files.
+    isolate: false,
     sequence: { sequencer: SlowFirstSequencer },
     server: { deps: { external: [/\/dist\/(?:impl|grader|harness|scripts)\//] } },
     // In watch mode every rebuild of the programs reruns the specs (those the command line names, if any):
@@ -35,6 +46,8 @@ export default defineConfig({
     // waits (grader/timing.ts), so a bound that a quiet machine never nears must not fail a busy one.
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    reporters: ['default', ['json', { outputFile: 'reports/test-results.json' }], new CatalogueReporter()],
+    reporters: stress
+      ? ['default', ['json', { outputFile: 'reports/test-results-stress.json' }]]
+      : ['default', ['json', { outputFile: 'reports/test-results.json' }], new CatalogueReporter()],
   },
 });
