@@ -119,8 +119,9 @@ describe('graded through its inferred description, the verdict written down on e
     const hand = loadTarget(join(REPO_ROOT, fixture, 'target.json'));
     const commands = new Set([hand.server.argv[0]!, hand.clients.X.argv[0]!]);
     for (const command of commands) if (!commandWorks([command, '--version'], hand.env)) return; // interpreter missing here
-    // No confirming run: a verdict that flips fails this spec either way.
-    const grade = await gradeTarget(loadInferred(fixture), { only, confirm: false });
+    // With the confirming run, as an instructor grades: a lost item is run again before it is charged. (Without
+    // it, one run under heavy load once lost order-x-first for two fixtures; see the closing note of issue 17.)
+    const grade = await gradeTarget(loadInferred(fixture), { only });
     const verdicts = Object.fromEntries(grade.items.filter((item) => only.includes(item.id)).map((item) => [item.id, item.verdict.passed]));
     expect(Object.keys(verdicts).length).toBeGreaterThan(0);
     expect(verdicts).toEqual(writtenDown(fixture, only));
