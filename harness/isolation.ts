@@ -43,8 +43,16 @@ export const NAMESPACE_PIDS_ENV = 'ACK_NAMESPACE_PIDS';
  */
 export const ISOLATION_ENV = 'ACK_GRADER_ISOLATION';
 
-/** bwrap's namespaces: network (bwrap brings loopback up), PID, and the end of the sandbox with its parent. */
-export const BWRAP_NAMESPACES = ['--unshare-net', '--unshare-pid', '--die-with-parent'] as const;
+/**
+ * bwrap's namespaces: network (bwrap brings loopback up), PID, and the end of
+ * the sandbox with its parent. `--as-pid-1` makes the worker the PID
+ * namespace's init, so bwrap exits only once the kernel has ended every
+ * process in it: with bwrap's own init, bwrap reports the worker's exit at
+ * once, and a daemon could outlive the grade while the kernel ends it (a
+ * daemon holding much memory, for tens of milliseconds). The worker does not
+ * reap orphans; they stay zombies until it exits, then the kernel reaps them.
+ */
+export const BWRAP_NAMESPACES = ['--unshare-net', '--unshare-pid', '--as-pid-1', '--die-with-parent'] as const;
 
 const found = new Map<string, Isolation>();
 
