@@ -15,6 +15,7 @@ import type { ItemId } from '../grader/rubric.js';
 import { loadTarget, type Target } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
+import { lostEvidence } from './support/evidence.js';
 import { GRADES_SIDE_BY_SIDE } from './support/side-by-side.js';
 
 const SUBMISSIONS = join(REPO_ROOT, 'fixtures', 'submissions');
@@ -124,7 +125,7 @@ describe('graded through its inferred description, the verdict written down on e
     const grade = await gradeTarget(loadInferred(fixture), { only });
     const verdicts = Object.fromEntries(grade.items.filter((item) => only.includes(item.id)).map((item) => [item.id, item.verdict.passed]));
     expect(Object.keys(verdicts).length).toBeGreaterThan(0);
-    expect(verdicts).toEqual(writtenDown(fixture, only));
+    expect(verdicts, lostEvidence(grade)).toEqual(writtenDown(fixture, only));
   });
 });
 

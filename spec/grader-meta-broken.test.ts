@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { gradeTarget, type TargetGrade } from '../grader/run.js';
 import { loadTarget } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
+import { lostEvidence } from './support/evidence.js';
 
 const python3Works = commandWorks(['python3', '--version']);
 
@@ -33,8 +34,8 @@ describe.skipIf(!python3Works)('a broken implementation loses exactly what its b
   // machine the calibration stretches each wait.
   ])('%s loses %j', { timeout: 240_000 }, async ([name, expected, hint]) => {
     const grade = await gradeTarget(loadTarget(`fixtures/broken/${name}/target.json`), { confirm: false });
-    expect(grade.harnessProblems).toEqual([]);
-    expect(lost(grade)).toEqual(expected);
+    expect(grade.harnessProblems, lostEvidence(grade)).toEqual([]);
+    expect(lost(grade), lostEvidence(grade)).toEqual(expected);
     if (hint !== undefined) expect(hintOf(grade, expected[0]!)).toContain(hint);
   });
 });

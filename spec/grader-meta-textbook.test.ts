@@ -10,6 +10,7 @@ import { gradeTarget } from '../grader/run.js';
 import { loadTarget } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
+import { lostEvidence } from './support/evidence.js';
 import { GRADES_SIDE_BY_SIDE } from './support/side-by-side.js';
 
 /** An expert's verdict on one item, and why. */
@@ -48,11 +49,11 @@ test.for(folders)('%s gets the expert verdict on every item', { timeout: 240_000
   const expected = JSON.parse(readFileSync(join(SUBMISSIONS, folder, 'expected.json'), 'utf8')) as { items: Record<string, ExpertVerdict> };
   // No confirming run: a verdict that flips fails this spec either way.
   const grade = await gradeTarget(loadTarget(join(SUBMISSIONS, folder, 'target.json')), { confirm: false });
-  expect(grade.harnessProblems).toEqual([]);
+  expect(grade.harnessProblems, lostEvidence(grade)).toEqual([]);
   const disagreements = Object.entries(expected.items).flatMap(([id, expert]) => {
     const item = grade.items.find((result) => result.id === id);
     if (item?.verdict.passed === expert.pass) return [];
     return [`${id}: expert ${expert.pass ? 'passes' : 'fails'} it (${expert.why}); grader ${item?.verdict.passed ? 'passed' : 'failed'} it: ${item?.verdict.detail ?? 'not graded'}`];
   });
-  expect(disagreements, `dialect: ${grade.dialect}`).toEqual([]);
+  expect(disagreements, lostEvidence(grade)).toEqual([]);
 });
