@@ -14,8 +14,16 @@ import { useScene } from './support/vitest.js';
 const MiB = 1024 * 1024;
 const TOTAL_CHUNKS = 1024; // 1 GiB in chunks of 1 MiB
 const LINE = 1024; // bytes per line, newline included
-/** How much the server may grow over its size once the chat opened: its own baseline differs by Node line (20 or 24). */
+/** How much the server may grow over its size once the chat opened, while X is held back: its own baseline differs by Node line (20 or 24). */
 const GROWTH_LIMIT_MB = 64;
+/**
+ * How much it may grow at its peak over the whole gigabyte, an eighth of it. Once Y reads again
+ * the relay holds only what its sockets buffer, but every chunk read is a Buffer that V8
+ * collects only after 64 MB more of them (its external-memory trigger), and later still when
+ * the CPU is busy: on Node 24 the peak grew 19 to 65 MB over four CI runs. A relay that kept
+ * the gigabyte would grow by all of it.
+ */
+const PEAK_GROWTH_LIMIT_MB = 128;
 // Deliberate gap, where time is the thing under test: X counts as stalled once
 // its socket has not drained for this long while Y reads nothing.
 const STALL_MS = 1000;
@@ -54,7 +62,7 @@ async function push(x: Peer, hash: ReturnType<typeof createHash>, onStall: () =>
   }
 }
 
-test('1 GiB toward a client that reads nothing grows the server by under 64 MB, and all of it arrives later', async () => {
+test('1 GiB toward a client that reads nothing grows the server by under 64 MB while X is held back and by under 128 MB at the peak, and all of it arrives later', async () => {
   const scene = useScene();
   const server = await startServer(scene, chatTarget(referenceTarget()), { outputLimit: 64 * 1024 });
   const x = await connectAndSend(scene, server, 'raw X', 'Client X: Alice\n');
@@ -82,6 +90,6 @@ test('1 GiB toward a client that reads nothing grows the server by under 64 MB, 
   console.log(`server RSS at the chat's start: ${baselineMB.toFixed(1)} MB; when X stalled: ${atStall?.rssMB.toFixed(1)} MB; peak over 1 GiB: ${peakMB.toFixed(1)} MB`);
   expect(atStall, 'X was never held back while Y read nothing').toBeDefined();
   expect((atStall?.rssMB ?? Infinity) - baselineMB).toBeLessThan(GROWTH_LIMIT_MB);
-  expect(peakMB - baselineMB).toBeLessThan(GROWTH_LIMIT_MB); // the peak over the whole gigabyte
+  expect(peakMB - baselineMB).toBeLessThan(PEAK_GROWTH_LIMIT_MB); // the peak over the whole gigabyte
   expect(received).toBe(sent.digest('hex'));
 }, 180_000);
