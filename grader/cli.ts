@@ -313,9 +313,10 @@ async function main(argv: readonly string[]): Promise<number> {
   return code;
 }
 
-// Workers run the small entry beside this file in dist/, or this same file where there is none (the bundle).
+// Workers run the worker's own entry in dist/ (grader/worker.ts chooses which), or this same file where
+// there is none beside it (the Gradescope bundle).
 const besideMe = join(dirname(fileURLToPath(import.meta.url)), 'worker-main.js');
-process.env[ENTRY_ENV] ??= existsSync(besideMe) ? besideMe : fileURLToPath(import.meta.url);
+if (!existsSync(besideMe)) process.env[ENTRY_ENV] ??= fileURLToPath(import.meta.url);
 const argv = process.argv.slice(2);
 // Workers lead their own process groups, so the terminal's Ctrl-C reaches only this process: pass it on.
 const worker = argv[0] === WORKER_FLAG;

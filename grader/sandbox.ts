@@ -29,7 +29,7 @@ import { NAMESPACED_DIR, SUITE_DIR_ENV } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { CONFINE_ENV, LIMITS, type Confinement } from './confine.js';
 import type { Target } from './target.js';
-import { DIST_WORKER_ENTRY, ENTRY_ENV } from './worker.js';
+import { workerEntry } from './worker.js';
 
 /** Where a grade's worker runs: the command prefix, what the worker's environment adds, and how to clean up. */
 export interface Sandbox {
@@ -209,7 +209,7 @@ export function openSandbox(isolation: Extract<Isolation, { kind: 'namespace' }>
     copyFolder(target.cwd, copy, skip);
     if (uid !== undefined) chownAll(copy, uid);
     const hide = hiddenRoots();
-    const entry = process.env[ENTRY_ENV] ?? DIST_WORKER_ENTRY;
+    const entry = workerEntry();
     const modules = join(REPO_ROOT, 'node_modules');
     // The worker runs on the grader's own Node, wherever it is installed (npx's node@24 lives under ~/.npm).
     const graderNode = [process.execPath, realpathSync(process.execPath)].map((path) => dirname(dirname(path)));

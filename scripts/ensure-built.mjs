@@ -5,6 +5,9 @@
 // builds incrementally (tsconfig.json), so a build after a small change
 // re-checks only what the change can affect. Plain JavaScript on purpose: it
 // must run before anything is compiled.
+// After tsc, it bundles the grading worker into one file (dist/grader/worker.bundle.mjs):
+// a worker starts for every scenario, and one file loads in about 60 ms less CPU than the
+// thirty modules it is made of; grader/worker.ts uses it only while it is newer than them.
 // Usage: node scripts/ensure-built.mjs [--always]   (exit 0 when dist/ is current or was rebuilt, else tsc's status)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
@@ -46,6 +49,28 @@ try {
 }
 if (!always) process.stderr.write(built === 0 ? 'build: compiling (first run)\n' : 'build: sources changed since the last build; compiling\n');
 const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+if (result.status !== 0) process.exit(result.status ?? 1);
+await bundleWorker();
 // An incremental build that found nothing to do writes nothing: the stamp still says the build is current.
-if (result.status === 0 && existsSync(STAMP)) utimesSync(STAMP, new Date(), new Date());
-process.exit(result.status ?? 1);
+if (existsSync(STAMP)) utimesSync(STAMP, new Date(), new Date());
+process.exit(0);
+
+/** Bundles dist/grader/worker-main.js into dist/grader/worker.bundle.mjs; without esbuild (a production install) there is none, and workers load the modules. */
+async function bundleWorker() {
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    return;
+  }
+  await esbuild.build({
+    entryPoints: [join(root, 'dist', 'grader', 'worker-main.js')],
+    outfile: join(root, 'dist', 'grader', 'worker.bundle.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+    banner: { js: '// The grading worker (dist/grader/worker-main.js) in one file, by scripts/ensure-built.mjs; do not edit.' },
+  });
+}

@@ -1,12 +1,14 @@
 // Grading workers (grader/worker.ts), with a stand-in worker: each job runs in a worker of its own,
-// and a worker that dies costs its own job, as a harness problem.
+// and a worker that dies costs its own job, as a harness problem. Then which file a worker runs:
+// the one-file bundle the build writes, only while no module is newer, and it grades as they do.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { declaredDialect } from '../grader/dialect.js';
 import type { ScenarioJob } from '../grader/scenario-job.js';
 import { referenceTarget } from '../grader/target.js';
 import { boundsAt } from '../grader/timing.js';
-import { ENTRY_ENV, runInWorker } from '../grader/worker.js';
+import { DIST_WORKER_BUNDLE, DIST_WORKER_ENTRY, ENTRY_ENV, entryByAge, runInWorker } from '../grader/worker.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 
 // No sandbox around it: the stand-in runs directly, as the grader's own Node would run the real worker.
@@ -14,27 +16,63 @@ const direct = { prefix: [], env: {} };
 const target = referenceTarget();
 const job = (scenario: string): ScenarioJob => ({ scenario, target, dialect: declaredDialect(target), bounds: boundsAt(1), privateNetwork: true });
 
-let before: string | undefined;
-beforeEach(() => {
-  before = process.env[ENTRY_ENV];
-  process.env[ENTRY_ENV] = join(REPO_ROOT, 'fixtures', 'grader', 'stand-in-worker.mjs');
-});
-afterEach(() => {
-  if (before === undefined) delete process.env[ENTRY_ENV];
-  else process.env[ENTRY_ENV] = before;
+/** Runs the tests of this block with {@link ENTRY_ENV} set to `entry`, and restores it after each. */
+function withEntry(entry: string): void {
+  let before: string | undefined;
+  beforeEach(() => {
+    before = process.env[ENTRY_ENV];
+    process.env[ENTRY_ENV] = entry;
+  });
+  afterEach(() => {
+    if (before === undefined) delete process.env[ENTRY_ENV];
+    else process.env[ENTRY_ENV] = before;
+  });
+}
+
+describe('with a stand-in worker', () => {
+  withEntry(join(REPO_ROOT, 'fixtures', 'grader', 'stand-in-worker.mjs'));
+
+  test('each job runs in a worker of its own, whose one result line is the result', async () => {
+    const [one, two] = [await runInWorker(direct, job('x-first')), await runInWorker(direct, job('arrival-order'))];
+    expect([one.harnessProblems, two.harnessProblems]).toEqual([[], []]);
+    expect(one.notes).toHaveLength(1);
+    expect(two.notes).toHaveLength(1);
+    expect(two.notes).not.toEqual(one.notes);
+  });
+
+  test('a worker that dies costs its own job: the scenario\'s items, and one harness problem quoting its last stderr line', async () => {
+    const died = await runInWorker(direct, job('y-first'));
+    const problem = 'the grading worker for y-first failed: it exited (code 1): worker fixture: dying on y-first';
+    expect(died.harnessProblems).toEqual([problem]);
+    expect(Object.entries(died.verdicts).map(([id, verdict]) => [id, verdict.passed, verdict.detail])).toEqual([['order-y-first', false, `harness problem: ${problem}`]]);
+  });
 });
 
-test('each job runs in a worker of its own, whose one result line is the result', async () => {
-  const [one, two] = [await runInWorker(direct, job('x-first')), await runInWorker(direct, job('arrival-order'))];
-  expect([one.harnessProblems, two.harnessProblems]).toEqual([[], []]);
-  expect(one.notes).toHaveLength(1);
-  expect(two.notes).toHaveLength(1);
-  expect(two.notes).not.toEqual(one.notes);
+test.each<[string, number | undefined, number, string]>([
+  ['no bundle', undefined, 1000, DIST_WORKER_ENTRY],
+  ['a bundle older than a module (a tsc --watch rebuild since)', 999, 1000, DIST_WORKER_ENTRY],
+  ['a bundle written with the newest module', 1000, 1000, DIST_WORKER_BUNDLE],
+  ['a bundle newer than every module', 1001, 1000, DIST_WORKER_BUNDLE],
+])('with %s, a worker runs the right entry', (_, bundleMs, modulesMs, entry) => {
+  expect(entryByAge(bundleMs, modulesMs)).toBe(entry);
 });
 
-test('a worker that dies costs its own job: the scenario\'s items, and one harness problem quoting its last stderr line', async () => {
-  const died = await runInWorker(direct, job('y-first'));
-  const problem = 'the grading worker for y-first failed: it exited (code 1): worker fixture: dying on y-first';
-  expect(died.harnessProblems).toEqual([problem]);
-  expect(Object.entries(died.verdicts).map(([id, verdict]) => [id, verdict.passed, verdict.detail])).toEqual([['order-y-first', false, `harness problem: ${problem}`]]);
+// npm run build writes the bundle wherever esbuild is installed (a devDependency).
+test.skipIf(!existsSync(DIST_WORKER_BUNDLE))('the bundled worker grades a scenario as the modules do', { timeout: 60_000 }, async () => {
+  const real = (scenario: string): ScenarioJob => ({ ...job(scenario), privateNetwork: false });
+  const verdicts = (result: Awaited<ReturnType<typeof runInWorker>>): Array<[string, boolean]> => Object.entries(result.verdicts).map(([id, verdict]) => [id, verdict.passed]);
+  const before = process.env[ENTRY_ENV];
+  try {
+    process.env[ENTRY_ENV] = DIST_WORKER_BUNDLE;
+    const bundled = await runInWorker(direct, real('x-first'));
+    process.env[ENTRY_ENV] = DIST_WORKER_ENTRY;
+    const modules = await runInWorker(direct, real('x-first'));
+    expect([bundled.harnessProblems, modules.harnessProblems]).toEqual([[], []]);
+    expect(verdicts(bundled).map(([id]) => id)).toContain('order-x-first');
+    expect(verdicts(bundled).filter(([, passed]) => !passed)).toEqual([]);
+    expect(verdicts(bundled)).toEqual(verdicts(modules));
+  } finally {
+    if (before === undefined) delete process.env[ENTRY_ENV];
+    else process.env[ENTRY_ENV] = before;
+  }
 });
