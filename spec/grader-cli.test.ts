@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type TestContext } from 'vitest';
+import type { TargetGrade } from '../grader/run.js';
 import { commandWorks } from '../harness/commands.js';
 import { launch } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
@@ -30,7 +31,8 @@ async function grade(context: TestContext, args: readonly string[], waitMs = 230
 
 const pyenvPresent = commandWorks(['pyenv', '--version']);
 
-test('with no target it grades the reference: full marks, exit 0, and every report written', GRADES, async (context) => {
+// The reference's full grade for the meta-spec too (spec/grader-meta-fair.test.ts grades it on a port the harness picks).
+test('with no target it grades the reference: every item passed, no harness problem, exit 0, and every report written', GRADES, async (context) => {
   const out = tempDir(context);
   const { code, stdout } = await grade(context, ['--out', out]);
   expect(code).toBe(0);
@@ -40,6 +42,9 @@ test('with no target it grades the reference: full marks, exit 0, and every repo
   for (const file of ['grade.md', 'grade.json', 'results.json', 'junit.xml', 'gradebook.csv']) expect(existsSync(join(out, file)), file).toBe(true);
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Record<string, unknown>;
   expect([results.score, 'max_score' in results]).toEqual([85, false]);
+  const [target] = (JSON.parse(readFileSync(join(out, 'grade.json'), 'utf8')) as { targets: TargetGrade[] }).targets;
+  expect(target?.items.filter((item) => !item.verdict.passed).map((item) => `${item.id}: ${item.verdict.detail}`)).toEqual([]);
+  expect(target?.harnessProblems).toEqual([]);
 });
 
 test.for<[string, string[], string]>([

@@ -12,8 +12,8 @@ const PYTHON3 = commandWorks(['python3', '--version']);
 const PYTHON2 = commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' });
 
 // Side by side where each scenario has a network of its own; else one after another: two hard-code their ports.
+// The reference on its default port is graded in full through `npm run grade` itself, by spec/grader-cli.test.ts.
 test.for<[string, string, boolean, string]>([
-  ['the reference', 'fixtures/targets/reference.json', true, ''],
   ['the reference with a port the harness picks', 'fixtures/targets/reference-free-port.json', true, ''],
   ['the Python 3 second implementation (own flags, prompt and labels)', 'fixtures/python/target.json', PYTHON3, 'python3 is not installed'],
   ['a Python 2.7 submission on port 12000 with ClientX.py and ClientY.py', 'fixtures/submissions/py2-hardcoded/target.json', PYTHON2, 'python2 (2.7.18) is not installed'],
