@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { describe, expect, onTestFinished, test } from 'vitest';
+import { afterAll, describe, expect, onTestFinished, test } from 'vitest';
 import { portKey } from '../grader/run.js';
 import { loadTarget, type Target } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
@@ -13,10 +13,15 @@ import { launch } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { useScene } from './support/vitest.js';
 
-/** A temporary folder removed when the test ends. */
-function tempDir(): string {
+/** Folders the class runs shared by several tests write to, removed when the file's last test ends. */
+const shared: string[] = [];
+afterAll(() => shared.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A temporary folder removed when the test ends, or with `forFile` when the file's last test does. */
+function tempDir(forFile = false): string {
   const dir = mkdtempSync(join(tmpdir(), 'ack-jobs-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  if (forFile) shared.push(dir);
+  else onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -41,8 +46,8 @@ const withoutTimings = (text: string): string =>
  * Python 2 submission), one broken on a free port, one correct on a free port.
  * Written before grading: order-x-first kept by all but ack-wrong-order.
  */
-function classFolder(): { dir: string; names: string[] } {
-  const dir = tempDir();
+function classFolder(forFile = false): { dir: string; names: string[] } {
+  const dir = tempDir(forFile);
   const copies: Array<[string, string]> = [
     ['a-py2-12000', 'fixtures/submissions/py2-hardcoded/target.json'],
     ['b-broken-order', 'fixtures/broken/ack-wrong-order/target.json'],
@@ -62,11 +67,35 @@ const isolation = detectIsolation();
 const PYTHON2 = commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' });
 const why = isolation.kind === 'direct' ? isolation.why : !PYTHON2 ? 'python2 (2.7.18) cannot run here' : undefined;
 
+/** The class folder graded with --jobs 1 and with --jobs 3: its reports' folders and what each run printed. */
+interface ClassRuns {
+  readonly names: string[];
+  readonly one: string;
+  readonly three: string;
+  readonly serial: Awaited<ReturnType<typeof grade>>;
+  readonly parallel: Awaited<ReturnType<typeof grade>>;
+}
+
+let classRuns: Promise<ClassRuns> | undefined;
+
+/**
+ * Grades the class folder once with --jobs 1 and once with --jobs 3, for every test of this file
+ * that reads those runs (a grade per behaviour would grade the same five targets again); its
+ * folders are removed when the file's last test ends.
+ */
+function gradedClass(): Promise<ClassRuns> {
+  classRuns ??= (async () => {
+    const { dir, names } = classFolder(true);
+    const [one, three] = [tempDir(true), tempDir(true)];
+    const serial = await grade([dir, '--only', 'order-x-first', '--jobs', '1', '--out', one]);
+    const parallel = await grade([dir, '--only', 'order-x-first', '--jobs', '3', '--out', three]);
+    return { names, one, three, serial, parallel };
+  })();
+  return classRuns;
+}
+
 test.skipIf(why !== undefined)('five targets, three on port 12000, get the same reports with --jobs 3 as with --jobs 1', { timeout: 360_000 }, async () => {
-  const { dir, names } = classFolder();
-  const [one, three] = [tempDir(), tempDir()];
-  const serial = await grade([dir, '--only', 'order-x-first', '--jobs', '1', '--out', one]);
-  const parallel = await grade([dir, '--only', 'order-x-first', '--jobs', '3', '--out', three]);
+  const { names, one, three, serial, parallel } = await gradedClass();
   expect([serial.code, parallel.code]).toEqual([1, 1]);
   for (const file of ['grade.md', 'grade.json', 'junit.xml', 'gradebook.csv']) {
     expect(withoutTimings(readFileSync(join(three, file), 'utf8')), file).toBe(withoutTimings(readFileSync(join(one, file), 'utf8')));
@@ -78,9 +107,8 @@ test.skipIf(why !== undefined)('five targets, three on port 12000, get the same 
   expect([...parallel.stdout.matchAll(/^Grade for ([^:]+):/gm)].map((match) => match[1])).toEqual(names);
 });
 
-test.skipIf(why !== undefined)('a folder shows one progress line per graded target on stderr when it is not a terminal', { timeout: 240_000 }, async () => {
-  const { dir } = classFolder();
-  const { stderr } = await grade([dir, '--only', 'order-x-first', '--jobs', '2', '--out', tempDir()]);
+test.skipIf(why !== undefined)('a folder shows one progress line per graded target on stderr when it is not a terminal', { timeout: 360_000 }, async () => {
+  const { stderr } = (await gradedClass()).parallel;
   const lines = stderr.trimEnd().split('\n');
   expect(lines).toHaveLength(5);
   // A duration is 42s, or 1m04s past a minute (grader/progress.ts formatDuration): a busy machine gets there.
@@ -117,7 +145,9 @@ const PYTHON3 = commandWorks(['python3', '--version']);
 
 test.skipIf(why !== undefined || !PYTHON3)('a class handed in without any target.json is described from its sources and graded in one command, one row per student', { timeout: 300_000 }, async () => {
   const dir = tempDir();
-  const sources = [...readdirSync(join(REPO_ROOT, 'fixtures/submissions'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `fixtures/submissions/${entry.name}`), 'fixtures/python'];
+  // One student of each kind: Python 2 and 3, a fixed port and a free one, a length prefix on the wire, a chat alone,
+  // and the hand-written implementation. Every fixture's own description is spec/grader-describe.test.ts's.
+  const sources = ['py2-hardcoded', 'py3-fixed-names', 'tb-chat-handshake-py3', 'tb-length-prefix-py3', 'tb-sequential-py2'].map((name) => `fixtures/submissions/${name}`).concat('fixtures/python');
   for (const source of sources) {
     const student = basename(source);
     mkdirSync(join(dir, student));
