@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { resolveShim } from '../harness/commands.js';
+import { withoutSlowStart } from '../harness/process.js';
 import { isPython, type Target } from './target.js';
 
 /** The waits a scenario may end on, in milliseconds. */
@@ -94,8 +95,9 @@ function timeOnce(argv: readonly string[], target: Target): Promise<number> {
   const [command, ...args] = argv;
   const started = performance.now();
   return new Promise((resolve) => {
-    // Not in the submission's folder: the probe runs outside the sandbox, so nothing of the student's may load.
-    const child = spawn(command ?? 'true', args, { cwd: tmpdir(), env: { ...process.env, ...target.env }, stdio: 'ignore' });
+    // Not in the submission's folder: the probe runs outside the sandbox, so nothing of the student's may load;
+    // in the environment the programs get (harness/process.ts childEnv), so it times the start they have.
+    const child = spawn(command ?? 'true', args, { cwd: tmpdir(), env: withoutSlowStart({ ...process.env, ...target.env }), stdio: 'ignore' });
     child.once('error', () => resolve(Number.NaN));
     child.once('close', () => resolve(performance.now() - started));
   });

@@ -110,6 +110,20 @@ describe('output', () => {
   });
 });
 
+describe('environment', () => {
+  test('a program starts without NODE_EXTRA_CA_CERTS, which slows every Node 20 start, even when it is asked for', async () => {
+    const scene = useScene();
+    const child = launch(scene, {
+      label: 'env',
+      argv: ['node', '-e', `console.log(process.env.NODE_EXTRA_CA_CERTS ?? 'unset', process.env.NO_COLOR)`],
+      cwd: REPO_ROOT,
+      env: { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' },
+    });
+    expect(await child.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(child.lines('stdout')).toEqual(['unset 1']);
+  });
+});
+
 describe('teardown', () => {
   test('disposing of a scene stops its running processes and waits for their exit', async () => {
     const scene = new Scene();

@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
+import { withoutSlowStart } from '../../harness/process.js';
 
 /** One line of the suite's pid log: `pid starttime specfile` (older lines have no file; `-` for a pid inside a namespace). */
 export interface LoggedPid {
@@ -116,8 +117,9 @@ export function medianColdStart(argv: readonly string[], runs: number, cwd: stri
   const times: number[] = [];
   for (let run = 0; run < runs; run += 1) {
     const started = performance.now();
-    // Without coverage: the figure is the program's start, not V8's coverage writer.
-    const result = spawnSync(command ?? 'true', args, { cwd, stdio: 'ignore', env: { ...process.env, NODE_V8_COVERAGE: '' } });
+    // Without coverage: the figure is the program's start, not V8's coverage writer; and without what the suite
+    // leaves out of every program's environment (childEnv), so it is the start the suite's programs have.
+    const result = spawnSync(command ?? 'true', args, { cwd, stdio: 'ignore', env: withoutSlowStart({ ...process.env, NODE_V8_COVERAGE: '' }) });
     if (result.error === undefined && result.status === 0) times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
