@@ -84,10 +84,15 @@ function withLimitHint(verdicts: Verdicts, children: readonly Child[]): Verdicts
  * and returns a result whatever happens: a hang or a crash of the target
  * costs the scenario's items, a {@link HarnessError} is reported as such.
  *
+ * `report` hears where the job is (the worker writes it on stderr, which its
+ * parent quotes if the worker never answers): when the scenario is over, and,
+ * if stopping its programs takes more than {@link STOPPING_REPORT_MS}, which
+ * of them are still running.
+ *
  * @example
  * const { verdicts } = await runJob({ scenario: 'x-first', target, dialect: declaredDialect(target), bounds: QUIET_BOUNDS, privateNetwork: false });
  */
-export async function runJob(job: ScenarioJob): Promise<JobResult> {
+export async function runJob(job: ScenarioJob, report: (line: string) => void = () => {}): Promise<JobResult> {
   const scenario = scenarioById(job.scenario);
   const scene = new Scene();
   const notes: string[] = [];
@@ -125,8 +130,20 @@ export async function runJob(job: ScenarioJob): Promise<JobResult> {
     return { verdicts, dialect, harnessProblems: harness ? [first] : [], notes };
   } finally {
     clearTimeout(timer);
+    const children = programsIn(scene);
+    report(`${job.scenario}: over; stopping ${children.map((child) => `${child.label} (pid ${child.pid ?? '?'})`).join(', ') || 'no program'}`);
+    // Diagnostic only: stopping is bounded by SIGKILL, so a report here names what did not go.
+    const slow = setTimeout(() => {
+      const running = children.filter((child) => child.exit === undefined).map((child) => `${child.label} (pid ${child.pid ?? '?'})`);
+      report(`${job.scenario}: still stopping after ${STOPPING_REPORT_MS / 1000} s: ${running.join(', ') || 'every program has exited; a connection or listener is still closing'}`);
+    }, STOPPING_REPORT_MS);
+    slow.unref();
     // A reset, not a close: a closed connection would hold a fixed port in TIME_WAIT for 60 s.
     for (const resource of scene.resources()) if (resource instanceof Peer) resource.reset();
     await scene.dispose().catch(() => undefined);
+    clearTimeout(slow);
   }
 }
+
+/** How long stopping a scenario's programs may take before {@link runJob} reports which are left: SIGKILL comes after 3 s. */
+export const STOPPING_REPORT_MS = 10_000;

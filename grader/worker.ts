@@ -103,10 +103,15 @@ const WORKER_GRACE_MS = 20_000;
  * if (process.argv[2] === WORKER_FLAG) await serveOneJob();
  */
 export async function serveOneJob(): Promise<void> {
+  // Where the worker is, on stderr: its parent quotes the last line if no result comes.
+  const say = (line: string): void => void process.stderr.write(`grading worker: ${line}\n`);
+  say('started, reading its job');
   const lines = createInterface({ input: process.stdin });
   const [line] = await Promise.all([new Promise<string>((resolve) => lines.once('line', resolve))]);
   lines.close();
-  const result = await runJob(JSON.parse(line) as ScenarioJob);
+  const job = JSON.parse(line) as ScenarioJob;
+  say(`${job.scenario}: running`);
+  const result = await runJob(job, say);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

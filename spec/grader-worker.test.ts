@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { declaredDialect } from '../grader/dialect.js';
-import type { ScenarioJob } from '../grader/scenario-job.js';
+import { runJob, type ScenarioJob } from '../grader/scenario-job.js';
 import { referenceTarget } from '../grader/target.js';
 import { boundsAt } from '../grader/timing.js';
 import { DIST_WORKER_BUNDLE, DIST_WORKER_ENTRY, ENTRY_ENV, entryByAge, runInWorker } from '../grader/worker.js';
@@ -75,4 +75,12 @@ test.skipIf(!existsSync(DIST_WORKER_BUNDLE))('the bundled worker grades a scenar
     if (before === undefined) delete process.env[ENTRY_ENV];
     else process.env[ENTRY_ENV] = before;
   }
+});
+
+test('a job says on its report line when its scenario is over and which programs it stops', { timeout: 60_000 }, async () => {
+  const said: string[] = [];
+  const result = await runJob({ ...job('x-first'), privateNetwork: false }, (line) => said.push(line));
+  expect(result.harnessProblems).toEqual([]);
+  expect(said).toHaveLength(1);
+  expect(said[0]).toMatch(/^x-first: over; stopping server \(pid \d+\)$/);
 });
