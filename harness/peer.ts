@@ -6,6 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import net, { type Socket } from 'node:net';
+import { resetSocket } from './reset.js';
 import type { Resource, Scene } from './scene.js';
 import { quoteBlock, splitLines } from './text.js';
 import { waitUntil } from './wait.js';
@@ -203,9 +204,9 @@ export class Peer implements Resource {
     this.#socket.destroySoon();
   }
 
-  /** Resets the connection (TCP RST). */
+  /** Resets the connection (TCP RST), or closes it if its own end is still being sent (harness/reset.ts). */
   reset(): void {
-    if (!this.#socket.destroyed) this.#socket.resetAndDestroy();
+    resetSocket(this.#socket);
   }
 
   /** The connection's state (open, ended by the other side, closed, failed) and every byte received, shown visibly. */

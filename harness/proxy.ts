@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import net, { type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { resetSocket } from './reset.js';
 import type { Resource, Scene } from './scene.js';
 import { waitUntil } from './wait.js';
 
@@ -90,8 +91,8 @@ export class ProxiedConnection {
 
   /** Resets both sides (TCP RST), as a crashed peer or a broken network would. */
   reset(): void {
-    if (!this.#client.destroyed) this.#client.resetAndDestroy();
-    if (!this.#upstream.destroyed) this.#upstream.resetAndDestroy();
+    resetSocket(this.#client);
+    resetSocket(this.#upstream);
     this.#changed();
   }
 

@@ -2,6 +2,7 @@
 // port handling. A harness that cannot fail a test proves nothing.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { loadGolden } from './support/golden.js';
@@ -107,6 +108,20 @@ describe('output', () => {
     expect(await child.waitForExit()).toEqual({ code: 0, signal: null });
     expect([child.output('stdout'), child.bytes('stdout')]).toEqual(['é\n', 3]);
     expect(child.transcript()).toContain('stdout:\n');
+  });
+});
+
+describe('resets', () => {
+  /** Whether `closing` settles within a bound named here: long for a socket closing on loopback, short for a test. */
+  const closesWithin = (closing: Promise<void>): Promise<string> => Promise.race([closing.then(() => 'closed'), delay(2000).then(() => 'still open after 2 s')]);
+
+  test('a raw peer reset right after it ended its side is closed all the same, so its teardown ends', async () => {
+    const scene = useScene();
+    const server = await startFakeServer(scene);
+    const peer = await connectPeer(scene, server, 'ends then resets');
+    peer.end(); // its FIN is still being sent: Node cannot reset such a socket
+    peer.reset();
+    expect(await closesWithin(peer.dispose())).toBe('closed');
   });
 });
 
