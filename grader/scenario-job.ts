@@ -79,6 +79,9 @@ function withLimitHint(verdicts: Verdicts, children: readonly Child[]): Verdicts
   return Object.fromEntries(Object.entries(verdicts).map(([id, verdict]) => [id, verdict.passed ? verdict : { ...verdict, hint }]));
 }
 
+/** How long stopping a scenario's programs may take before {@link runJob} reports which are left: SIGKILL comes after 3 s. */
+const STOPPING_REPORT_MS = 10_000;
+
 /**
  * Runs `job` in this process, in a fresh scene under its `bounds.scenario`,
  * and returns a result whatever happens: a hang or a crash of the target
@@ -144,6 +147,3 @@ export async function runJob(job: ScenarioJob, report: (line: string) => void = 
     clearTimeout(slow);
   }
 }
-
-/** How long stopping a scenario's programs may take before {@link runJob} reports which are left: SIGKILL comes after 3 s. */
-export const STOPPING_REPORT_MS = 10_000;

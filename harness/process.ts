@@ -379,7 +379,7 @@ export function launch(scene: Scene, options: LaunchOptions): Child {
  * 43 ms without; Node 24 reads it only on a first TLS connection). The
  * assignment is plain TCP on loopback, and the sandbox has no other network.
  */
-export const SLOW_START_ENV = ['NODE_EXTRA_CA_CERTS'] as const;
+const SLOW_START_ENV = ['NODE_EXTRA_CA_CERTS'] as const;
 
 /**
  * `env` without {@link SLOW_START_ENV}.

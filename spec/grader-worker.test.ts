@@ -3,9 +3,9 @@
 // the one-file bundle the build writes, only while no module is newer, and it grades as they do.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { declaredDialect } from '../grader/dialect.js';
-import { runJob, type ScenarioJob } from '../grader/scenario-job.js';
+import { runJob, type JobResult, type ScenarioJob } from '../grader/scenario-job.js';
 import { referenceTarget } from '../grader/target.js';
 import { boundsAt } from '../grader/timing.js';
 import { DIST_WORKER_BUNDLE, DIST_WORKER_ENTRY, ENTRY_ENV, entryByAge, runInWorker } from '../grader/worker.js';
@@ -16,36 +16,33 @@ const direct = { prefix: [], env: {} };
 const target = referenceTarget();
 const job = (scenario: string): ScenarioJob => ({ scenario, target, dialect: declaredDialect(target), bounds: boundsAt(1), privateNetwork: true });
 
-/** Runs the tests of this block with {@link ENTRY_ENV} set to `entry`, and restores it after each. */
-function withEntry(entry: string): void {
-  let before: string | undefined;
-  beforeEach(() => {
-    before = process.env[ENTRY_ENV];
-    process.env[ENTRY_ENV] = entry;
-  });
-  afterEach(() => {
+const STAND_IN = join(REPO_ROOT, 'fixtures', 'grader', 'stand-in-worker.mjs');
+
+/** Runs `job` in a worker that runs `entry` ({@link ENTRY_ENV} set for this call, then restored). */
+async function runWith(entry: string, job: ScenarioJob): Promise<JobResult> {
+  const before = process.env[ENTRY_ENV];
+  process.env[ENTRY_ENV] = entry;
+  try {
+    return await runInWorker(direct, job);
+  } finally {
     if (before === undefined) delete process.env[ENTRY_ENV];
     else process.env[ENTRY_ENV] = before;
-  });
+  }
 }
 
-describe('with a stand-in worker', () => {
-  withEntry(join(REPO_ROOT, 'fixtures', 'grader', 'stand-in-worker.mjs'));
+test('each job runs in a worker of its own, whose one result line is the result', async () => {
+  const [one, two] = [await runWith(STAND_IN, job('x-first')), await runWith(STAND_IN, job('arrival-order'))];
+  expect([one.harnessProblems, two.harnessProblems]).toEqual([[], []]);
+  expect(one.notes).toHaveLength(1);
+  expect(two.notes).toHaveLength(1);
+  expect(two.notes).not.toEqual(one.notes);
+});
 
-  test('each job runs in a worker of its own, whose one result line is the result', async () => {
-    const [one, two] = [await runInWorker(direct, job('x-first')), await runInWorker(direct, job('arrival-order'))];
-    expect([one.harnessProblems, two.harnessProblems]).toEqual([[], []]);
-    expect(one.notes).toHaveLength(1);
-    expect(two.notes).toHaveLength(1);
-    expect(two.notes).not.toEqual(one.notes);
-  });
-
-  test('a worker that dies costs its own job: the scenario\'s items, and one harness problem quoting its last stderr line', async () => {
-    const died = await runInWorker(direct, job('y-first'));
-    const problem = 'the grading worker for y-first failed: it exited (code 1): worker fixture: dying on y-first';
-    expect(died.harnessProblems).toEqual([problem]);
-    expect(Object.entries(died.verdicts).map(([id, verdict]) => [id, verdict.passed, verdict.detail])).toEqual([['order-y-first', false, `harness problem: ${problem}`]]);
-  });
+test('a worker that dies costs its own job: the scenario\'s items, and one harness problem quoting its last stderr line', async () => {
+  const died = await runWith(STAND_IN, job('y-first'));
+  const problem = 'the grading worker for y-first failed: it exited (code 1): worker fixture: dying on y-first';
+  expect(died.harnessProblems).toEqual([problem]);
+  expect(Object.entries(died.verdicts).map(([id, verdict]) => [id, verdict.passed, verdict.detail])).toEqual([['order-y-first', false, `harness problem: ${problem}`]]);
 });
 
 test.each<[string, number | undefined, number, string]>([
@@ -60,21 +57,13 @@ test.each<[string, number | undefined, number, string]>([
 // npm run build writes the bundle wherever esbuild is installed (a devDependency).
 test.skipIf(!existsSync(DIST_WORKER_BUNDLE))('the bundled worker grades a scenario as the modules do', { timeout: 60_000 }, async () => {
   const real = (scenario: string): ScenarioJob => ({ ...job(scenario), privateNetwork: false });
-  const verdicts = (result: Awaited<ReturnType<typeof runInWorker>>): Array<[string, boolean]> => Object.entries(result.verdicts).map(([id, verdict]) => [id, verdict.passed]);
-  const before = process.env[ENTRY_ENV];
-  try {
-    process.env[ENTRY_ENV] = DIST_WORKER_BUNDLE;
-    const bundled = await runInWorker(direct, real('x-first'));
-    process.env[ENTRY_ENV] = DIST_WORKER_ENTRY;
-    const modules = await runInWorker(direct, real('x-first'));
-    expect([bundled.harnessProblems, modules.harnessProblems]).toEqual([[], []]);
-    expect(verdicts(bundled).map(([id]) => id)).toContain('order-x-first');
-    expect(verdicts(bundled).filter(([, passed]) => !passed)).toEqual([]);
-    expect(verdicts(bundled)).toEqual(verdicts(modules));
-  } finally {
-    if (before === undefined) delete process.env[ENTRY_ENV];
-    else process.env[ENTRY_ENV] = before;
-  }
+  const verdicts = (result: JobResult): Array<[string, boolean]> => Object.entries(result.verdicts).map(([id, verdict]) => [id, verdict.passed]);
+  const bundled = await runWith(DIST_WORKER_BUNDLE, real('x-first'));
+  const modules = await runWith(DIST_WORKER_ENTRY, real('x-first'));
+  expect([bundled.harnessProblems, modules.harnessProblems]).toEqual([[], []]);
+  expect(verdicts(bundled).map(([id]) => id)).toContain('order-x-first');
+  expect(verdicts(bundled).filter(([, passed]) => !passed)).toEqual([]);
+  expect(verdicts(bundled)).toEqual(verdicts(modules));
 });
 
 test('a job says on its report line when its scenario is over and which programs it stops', { timeout: 60_000 }, async () => {
