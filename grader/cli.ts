@@ -23,7 +23,7 @@ import { REPO_ROOT } from '../harness/repo-root.js';
 import { gradebookCsv, gradeJson, gradeMarkdown, gradescopeResults, junitXml, rubricText, shownPath } from './report.js';
 import { DEFAULT_RUBRIC, isItemId, ITEMS, rubricFromJson, RubricError, type ItemId, type Rubric } from './rubric.js';
 import { gradeTarget, portKey, type TargetGrade } from './run.js';
-import { ENTRY_ENV, serveOneJob, stopWorkers, WORKER_FLAG } from './worker.js';
+import { ENTRY_ENV, serveJobs, stopWorkers, WORKER_FLAG } from './worker.js';
 import { mapPool } from './pool.js';
 import { progressLine, type Progress } from './progress.js';
 
@@ -323,7 +323,7 @@ const worker = argv[0] === WORKER_FLAG;
 for (const signal of worker ? [] : (['SIGINT', 'SIGTERM'] as const)) {
   process.once(signal, () => void stopWorkers().then(() => process.exit(130)));
 }
-const run = worker ? serveOneJob().then(() => GRADE_EXIT.fullMarks) : main(argv);
+const run = worker ? serveJobs().then(() => GRADE_EXIT.fullMarks) : main(argv);
 
 run.then(
   (code) => {

@@ -15,7 +15,7 @@ import { calibrate, describeCalibration, slower, type Calibration } from './timi
 import { fail, type Verdict } from './verdict.js';
 import { launchable } from './interpreters.js';
 import { openSandbox } from './sandbox.js';
-import { runInWorker } from './worker.js';
+import { openWorkerSession, runInWorker } from './worker.js';
 
 /** An item and how it went. */
 export interface ItemResult extends Item {
@@ -140,6 +140,11 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
   // One sandbox for the whole target: its private copy of the folder is made once and removed after the grade.
   const sandbox = isolation.kind === 'namespace' ? openSandbox(isolation, target) : undefined;
   if (sandbox) options.onNote?.(sandbox.note);
+  // A target on free ports runs its scenarios one after another in one worker and one network namespace:
+  // each scenario's ports are new, so none can meet another's, and the worker ends whatever one scenario
+  // left running before the next (grader/sweep.ts). A fixed port needs a namespace per scenario, or a
+  // TIME_WAIT one leaves would keep the next from binding.
+  const session = sandbox && !bindsFixedPort(target) ? openWorkerSession(sandbox) : undefined;
   // Programs start through the interpreter a pyenv shim would pick, without the shim's own scripts each time.
   const launched = launchable(target);
   try {
@@ -156,7 +161,7 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
       const partTarget = { ...(part === 'chat' ? chatTarget(launched) : launched), terminal: target.terminal !== false };
       const run = (): Promise<JobResult> => {
         const job = { scenario: scenario.id, target: partTarget, dialect, bounds: calibration.bounds, privateNetwork: sandbox !== undefined };
-        return sandbox ? runInWorker(sandbox, job) : runJob(job);
+        return session ? session.run(job) : sandbox ? runInWorker(sandbox, job) : runJob(job);
       };
       const first = await run();
       // A lost item is never charged on one run: the scenario runs again, and an item that flips is reported, not decided.
@@ -172,6 +177,7 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
       }
     }
   } finally {
+    await session?.close();
     sandbox?.close();
   }
   const items: ItemResult[] = rubric.items.filter((item) => verdicts.has(item.id)).map((item) => {

@@ -42,7 +42,7 @@ export interface ScenarioJob {
   readonly dialect: Dialect;
   /** The waits, scaled to the machine; `scenario` is the job's own limit (it only catches a harness that hangs). */
   readonly bounds: Bounds;
-  /** Whether it runs in a network namespace of its own (grader/worker.ts in a sandbox), not the machine's. */
+  /** Whether it runs in a network namespace private to the grade (grader/worker.ts in a sandbox), not the machine's. */
   readonly privateNetwork: boolean;
 }
 

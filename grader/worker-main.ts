@@ -1,15 +1,15 @@
 /**
  * The grading worker's own entry (`node dist/grader/worker-main.js --worker`):
- * runs the one scenario job it reads on stdin (grader/worker.ts) and loads
+ * runs the scenario jobs it reads on stdin (grader/worker.ts) and loads
  * nothing else.
- * A scenario starts a worker of its own, so its start-up is paid hundreds of
- * times in a class: the command line's entry (grader/cli.ts) would load the
+ * A target starts a worker of its own, or one per scenario (a fixed port),
+ * so its start-up is paid hundreds of times in a class: the command line's entry (grader/cli.ts) would load the
  * reports, the class and description code for nothing. The Gradescope bundle
  * has no separate file and runs its one entry with `--worker` instead.
  */
-import { serveOneJob } from './worker.js';
+import { serveJobs } from './worker.js';
 
-serveOneJob().then(
+serveJobs().then(
   () => {
     process.exitCode = 0;
   },

@@ -3,18 +3,22 @@
  * (harness/isolation.ts). The parent writes each {@link ScenarioJob} as a
  * JSON line on the worker's stdin; the worker (`node dist/grader/worker-main.js --worker`,
  * or the Gradescope bundle with `--worker`) runs it with grader/scenario-job.ts
- * and prints the {@link JobResult} as one JSON line. The worker leads its own
- * process group, so the target's programs go with it whatever happens; its
- * namespace goes when its last process does.
+ * and prints the {@link JobResult} as one JSON line. A worker runs one job
+ * (a scenario that needs a namespace of its own) or a target's jobs one
+ * after another (a session: a target on free ports, whose scenarios cannot
+ * meet on a port). The worker leads its own process group, so the target's
+ * programs go with it whatever happens; its namespace goes when its last
+ * process does.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { NAMESPACE_PIDS_ENV } from '../harness/isolation.js';
-import { launch } from '../harness/process.js';
+import { launch, type Child } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { Scene } from '../harness/scene.js';
 import type { Sandbox } from './sandbox.js';
+import { sweepNamespace } from './sweep.js';
 import { runJob, scenarioById, verdictsForAll, type JobResult, type ScenarioJob } from './scenario-job.js';
 
 /** The flag that turns the grader's command line into a worker. */
@@ -96,58 +100,124 @@ export async function stopWorkers(): Promise<void> {
 /** How long past the scenario's own limit a worker may take before it is killed: start-up and clean-up. */
 const WORKER_GRACE_MS = 20_000;
 
+/** How long a worker waits for what one scenario left running to end before it gives up on the next. */
+const SWEEP_LIMIT_MS = 10_000;
+
 /**
- * The worker's side: reads one job from stdin, runs it, prints the result.
+ * The worker's side: reads jobs from stdin, one JSON line each, and runs
+ * them one after another until stdin ends. After each, it ends whatever the
+ * scenario left running in its namespace (grader/sweep.ts), then prints the
+ * result as one JSON line: so the next job meets nothing of this one. A
+ * worker that cannot clear its namespace says so and exits; the parent
+ * starts a new one for the next job.
  *
  * @example
- * if (process.argv[2] === WORKER_FLAG) await serveOneJob();
+ * if (process.argv[2] === WORKER_FLAG) await serveJobs();
  */
-export async function serveOneJob(): Promise<void> {
+export async function serveJobs(): Promise<void> {
   // Where the worker is, on stderr: its parent quotes the last line if no result comes.
   const say = (line: string): void => void process.stderr.write(`grading worker: ${line}\n`);
-  say('started, reading its job');
-  const lines = createInterface({ input: process.stdin });
-  const [line] = await Promise.all([new Promise<string>((resolve) => lines.once('line', resolve))]);
-  lines.close();
-  const job = JSON.parse(line) as ScenarioJob;
-  say(`${job.scenario}: running`);
-  const result = await runJob(job, say);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  say('started, reading its jobs');
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === '') continue;
+    const job = JSON.parse(line) as ScenarioJob;
+    say(`${job.scenario}: running`);
+    const result = await runJob(job, say);
+    const { ended, left } = await sweepNamespace(SWEEP_LIMIT_MS);
+    if (ended > 0) say(`${job.scenario}: ended ${ended} process(es) it left running`);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (left.length > 0) throw new Error(`${job.scenario} left processes that would not end within ${SWEEP_LIMIT_MS / 1000} s (pids ${left.join(', ')} in its namespace)`);
+  }
+}
+
+/** Runs jobs in one worker, one after another. */
+export interface WorkerSession {
+  /**
+   * Runs `job` in the session's worker. A worker that dies or hangs costs
+   * this job (a harness problem on its items, no points taken); the next job
+   * gets a new worker.
+   */
+  run(job: ScenarioJob): Promise<JobResult>;
+  /** Ends the worker (its namespace goes with it) and waits for its exit. */
+  close(): Promise<void>;
 }
 
 /**
- * The parent's side: runs `job` in a worker inside a fresh `sandbox`
- * (grader/sandbox.ts: its namespaces, walls and the confinement of the
- * target's programs) and returns its result. A worker that dies or hangs is the grader's problem,
- * reported as a harness problem on the scenario's items (no points taken).
+ * The parent's side: a worker inside `sandbox` (grader/sandbox.ts: its
+ * namespaces, walls and the confinement of the target's programs) that runs
+ * the jobs given to it one after another, in one network namespace. Only for
+ * scenarios that cannot meet on a port (a target on free ports: each
+ * scenario's ports are new); a fixed port needs {@link runInWorker}.
  *
  * @example
- * const result = await runInWorker(openSandbox(isolation, target), { scenario: 'x-first', target, dialect, bounds, privateNetwork: true });
+ * const session = openWorkerSession(openSandbox(isolation, target));
+ * try { await session.run(job); } finally { await session.close(); }
  */
-export async function runInWorker(sandbox: Pick<Sandbox, 'prefix' | 'env'>, job: ScenarioJob): Promise<JobResult> {
+export function openWorkerSession(sandbox: Pick<Sandbox, 'prefix' | 'env'>): WorkerSession {
   const scene = new Scene();
   running.add(scene);
-  const entry = workerEntry();
-  try {
-    const worker = launch(scene, {
-      label: `grading worker (${job.scenario})`,
-      argv: [...sandbox.prefix, process.execPath, entry, WORKER_FLAG],
+  let worker: Child | undefined;
+  let answered = 0;
+  const start = (label: string): Child => {
+    answered = 0;
+    return launch(scene, {
+      label,
+      argv: [...sandbox.prefix, process.execPath, workerEntry(), WORKER_FLAG],
       cwd: REPO_ROOT,
       // The worker's own coverage is the grader's, of no interest; the programs it starts get the suite's (childEnv).
       env: { ...sandbox.env, [NAMESPACE_PIDS_ENV]: '1', NODE_V8_COVERAGE: '' },
       group: true,
     });
-    worker.write(`${JSON.stringify(job)}\n`);
-    const limit = job.bounds.scenario + WORKER_GRACE_MS;
-    const exit = await worker.waitForExit(limit).catch(() => undefined);
-    const last = worker.lines().at(-1);
-    if (exit?.code === 0 && last !== undefined) return JSON.parse(last) as JobResult;
-    const why = exit === undefined ? `it did not finish within ${limit / 1000} s` : `it exited (${exit.signal ?? `code ${exit.code}`})`;
-    const said = worker.output('stderr').trim().split('\n').at(-1) ?? '';
-    const problem = `the grading worker for ${job.scenario} failed: ${why}${said ? `: ${said}` : ''}`;
-    return { verdicts: verdictsForAll(scenarioById(job.scenario).items, `harness problem: ${problem}`, worker.transcript()), dialect: job.dialect, harnessProblems: [problem], notes: [] };
+  };
+  return {
+    async run(job) {
+      // A worker that ended after its last job (it could not clear its namespace) is replaced.
+      if (worker?.exit !== undefined) worker = undefined;
+      worker ??= start(`grading worker (from ${job.scenario})`);
+      const current = worker;
+      current.write(`${JSON.stringify(job)}\n`);
+      const wanted = answered + 1;
+      const limit = job.bounds.scenario + WORKER_GRACE_MS;
+      const whole = (stdout: string): number => stdout.split('\n').length - 1;
+      if (await current.waitForOutput((stdout) => whole(stdout) >= wanted, limit)) {
+        answered = wanted;
+        return JSON.parse(current.lines()[wanted - 1]!) as JobResult;
+      }
+      // Dead or hung: this job is the grader's problem, and the worker is ended so the next job gets a new one.
+      worker = undefined;
+      const exit = current.exit;
+      const why = exit === undefined ? `it did not finish within ${limit / 1000} s` : `it exited (${exit.signal ?? `code ${exit.code}`})`;
+      const said = current.output('stderr').trim().split('\n').at(-1) ?? '';
+      const problem = `the grading worker for ${job.scenario} failed: ${why}${said ? `: ${said}` : ''}`;
+      const transcript = current.transcript();
+      await current.dispose();
+      return { verdicts: verdictsForAll(scenarioById(job.scenario).items, `harness problem: ${problem}`, transcript), dialect: job.dialect, harnessProblems: [problem], notes: [] };
+    },
+    async close() {
+      try {
+        worker?.endInput();
+        await worker?.waitForExit(WORKER_GRACE_MS).catch(() => undefined);
+      } finally {
+        running.delete(scene);
+        await scene.dispose();
+      }
+    },
+  };
+}
+
+/**
+ * Runs one job in a worker of its own: a fresh network namespace for this
+ * scenario alone, as a target on a fixed port needs (a TIME_WAIT one
+ * scenario leaves must not meet the next one's bind).
+ *
+ * @example
+ * const result = await runInWorker(openSandbox(isolation, target), { scenario: 'x-first', target, dialect, bounds, privateNetwork: true });
+ */
+export async function runInWorker(sandbox: Pick<Sandbox, 'prefix' | 'env'>, job: ScenarioJob): Promise<JobResult> {
+  const session = openWorkerSession(sandbox);
+  try {
+    return await session.run(job);
   } finally {
-    running.delete(scene);
-    await scene.dispose();
+    await session.close();
   }
 }

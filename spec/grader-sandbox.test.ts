@@ -166,3 +166,13 @@ test.skipIf(why !== undefined)('a server that leaves a double-forked daemon behi
   expect(order(grade).passed, quoted(grade)).toBe(true);
   expect(held(lock)).toBe(false);
 });
+
+test.skipIf(why !== undefined)('a daemon one scenario leaves has ended before the next scenario of the grade begins', { timeout: 240_000 }, async () => {
+  const { target, lock } = hostile('haunt');
+  const grade = await gradeTarget(target, { only: ['order-x-first', 'order-y-first'] });
+  expect(grade.items.map((item) => [item.id, item.verdict.passed]), JSON.stringify(grade.items)).toEqual([
+    ['order-x-first', true],
+    ['order-y-first', true],
+  ]);
+  expect(held(lock)).toBe(false);
+});

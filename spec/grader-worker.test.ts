@@ -1,5 +1,6 @@
-// Grading workers (grader/worker.ts), with a stand-in worker: each job runs in a worker of its own,
-// and a worker that dies costs its own job, as a harness problem. Then which file a worker runs:
+// Grading workers (grader/worker.ts), with a stand-in worker: a job runs in a worker of its own, or a
+// session's jobs in one; a worker that dies costs its own job, as a harness problem, and a session
+// goes on in a new one. Then which file a worker runs:
 // the one-file bundle the build writes, only while no module is newer, and it grades as they do.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { declaredDialect } from '../grader/dialect.js';
 import { runJob, type JobResult, type ScenarioJob } from '../grader/scenario-job.js';
 import { referenceTarget } from '../grader/target.js';
 import { boundsAt } from '../grader/timing.js';
-import { DIST_WORKER_BUNDLE, DIST_WORKER_ENTRY, ENTRY_ENV, entryByAge, runInWorker } from '../grader/worker.js';
+import { DIST_WORKER_BUNDLE, DIST_WORKER_ENTRY, ENTRY_ENV, entryByAge, openWorkerSession, runInWorker, type WorkerSession } from '../grader/worker.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 
 // No sandbox around it: the stand-in runs directly, as the grader's own Node would run the real worker.
@@ -18,15 +19,30 @@ const job = (scenario: string): ScenarioJob => ({ scenario, target, dialect: dec
 
 const STAND_IN = join(REPO_ROOT, 'fixtures', 'grader', 'stand-in-worker.mjs');
 
-/** Runs `job` in a worker that runs `entry` ({@link ENTRY_ENV} set for this call, then restored). */
-async function runWith(entry: string, job: ScenarioJob): Promise<JobResult> {
+/** Runs `work` with workers that run `entry` ({@link ENTRY_ENV} set for the call, then restored). */
+async function withEntry<T>(entry: string, work: () => Promise<T>): Promise<T> {
   const before = process.env[ENTRY_ENV];
   process.env[ENTRY_ENV] = entry;
   try {
-    return await runInWorker(direct, job);
+    return await work();
   } finally {
     if (before === undefined) delete process.env[ENTRY_ENV];
     else process.env[ENTRY_ENV] = before;
+  }
+}
+
+/** Runs `job` in a worker of its own that runs `entry`. */
+const runWith = (entry: string, job: ScenarioJob): Promise<JobResult> => withEntry(entry, () => runInWorker(direct, job));
+
+/** Runs `jobs` one after another in one session of stand-in workers, and closes it. */
+async function inSession(...scenarios: string[]): Promise<JobResult[]> {
+  const session: WorkerSession = openWorkerSession(direct);
+  try {
+    const results: JobResult[] = [];
+    for (const scenario of scenarios) results.push(await withEntry(STAND_IN, () => session.run(job(scenario))));
+    return results;
+  } finally {
+    await session.close();
   }
 }
 
@@ -43,6 +59,19 @@ test('a worker that dies costs its own job: the scenario\'s items, and one harne
   const problem = 'the grading worker for y-first failed: it exited (code 1): worker fixture: dying on y-first';
   expect(died.harnessProblems).toEqual([problem]);
   expect(Object.entries(died.verdicts).map(([id, verdict]) => [id, verdict.passed, verdict.detail])).toEqual([['order-y-first', false, `harness problem: ${problem}`]]);
+});
+
+test('a session runs its jobs one after another in one worker', async () => {
+  const results = await inSession('x-first', 'arrival-order', 'fragmented');
+  expect(results.map((result) => result.harnessProblems)).toEqual([[], [], []]);
+  expect(new Set(results.map((result) => result.notes[0])).size).toBe(1);
+});
+
+test('a worker that dies in a session costs its own job, and the next job gets a new worker', async () => {
+  const [before, died, after] = await inSession('x-first', 'y-first', 'arrival-order');
+  expect(died!.harnessProblems).toEqual(['the grading worker for y-first failed: it exited (code 1): worker fixture: dying on y-first']);
+  expect([before!.harnessProblems, after!.harnessProblems]).toEqual([[], []]);
+  expect(after!.notes).not.toEqual(before!.notes);
 });
 
 test.each<[string, number | undefined, number, string]>([
