@@ -15,7 +15,7 @@ import { calibrate, describeCalibration, slower, type Calibration } from './timi
 import { fail, type Verdict } from './verdict.js';
 import { launchable } from './interpreters.js';
 import { openSandbox } from './sandbox.js';
-import { openWorkerSession, runInWorker } from './worker.js';
+import { openWorkerSession } from './worker.js';
 
 /** An item and how it went. */
 export interface ItemResult extends Item {
@@ -140,11 +140,10 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
   // One sandbox for the whole target: its private copy of the folder is made once and removed after the grade.
   const sandbox = isolation.kind === 'namespace' ? openSandbox(isolation, target) : undefined;
   if (sandbox) options.onNote?.(sandbox.note);
-  // A target on free ports runs its scenarios one after another in one worker and one network namespace:
-  // each scenario's ports are new, so none can meet another's, and the worker ends whatever one scenario
-  // left running before the next (grader/sweep.ts). A fixed port needs a namespace per scenario, or a
-  // TIME_WAIT one leaves would keep the next from binding.
-  const session = sandbox && !bindsFixedPort(target) ? openWorkerSession(sandbox) : undefined;
+  // The target's scenarios run one after another in one worker and one network namespace, which the worker
+  // clears between them (grader/sweep.ts): what one scenario left running is ended, and no connection waits
+  // in TIME_WAIT, so a hard-coded port is free for the next. Where it cannot clear it, a new worker takes over.
+  const session = sandbox ? openWorkerSession(sandbox, options.onNote) : undefined;
   // Programs start through the interpreter a pyenv shim would pick, without the shim's own scripts each time.
   const launched = launchable(target);
   try {
@@ -161,7 +160,7 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
       const partTarget = { ...(part === 'chat' ? chatTarget(launched) : launched), terminal: target.terminal !== false };
       const run = (): Promise<JobResult> => {
         const job = { scenario: scenario.id, target: partTarget, dialect, bounds: calibration.bounds, privateNetwork: sandbox !== undefined };
-        return session ? session.run(job) : sandbox ? runInWorker(sandbox, job) : runJob(job);
+        return session ? session.run(job) : runJob(job);
       };
       const first = await run();
       // A lost item is never charged on one run: the scenario runs again, and an item that flips is reported, not decided.

@@ -1,12 +1,14 @@
 /**
  * Between two scenarios that share a grading worker (grader/worker.ts), what
- * the first left running must not meet the second: a daemon a server forked
- * off, a client still stuck in its loop. The worker is the init of its PID
- * namespace (bwrap's --as-pid-1, harness/isolation.ts), so it can end every
- * other process in there at once, and it hears (SIGCHLD) of each one that
- * ends, its own children and the orphans it adopted alike.
+ * the first left must not meet the second: a daemon a server forked off, a
+ * client still stuck in its loop, a connection on a hard-coded port. The
+ * worker is the init of its PID namespace (bwrap's --as-pid-1,
+ * harness/isolation.ts), so it can end every other process in there at once,
+ * and it hears (SIGCHLD) of each one that ends, its own children and the
+ * orphans it adopted alike; its network namespace has loopback alone, so it
+ * may set that namespace's TCP settings, which touch nothing else.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** What a sweep did. */
 export interface Sweep {
@@ -41,15 +43,16 @@ function runningOthers(): number[] {
 /**
  * Ends every process of this PID namespace but this one (SIGKILL to all) and
  * resolves once none is running, or after `limitMs` with those that are. Does
- * nothing unless this process is the namespace's init (pid 1): anywhere else
- * "every process" would be the machine's.
+ * nothing unless this process is the namespace's init (pid 1) in a network
+ * namespace with loopback alone: anywhere else "every process" could be the
+ * machine's.
  *
  * @example
  * const { left } = await sweepNamespace(10_000);
  * if (left.length > 0) process.stderr.write(`still running: ${left.join(', ')}\n`);
  */
 export async function sweepNamespace(limitMs: number): Promise<Sweep> {
-  if (process.pid !== 1) return { ended: 0, left: [] };
+  if (!inOwnNamespaces()) return { ended: 0, left: [] };
   const before = runningOthers();
   if (before.length === 0) return { ended: 0, left: [] };
   // Listening before the kill, and counting, so an ending between a check and the next wait is not missed.
@@ -81,4 +84,68 @@ export async function sweepNamespace(limitMs: number): Promise<Sweep> {
   } finally {
     process.off('SIGCHLD', onChild);
   }
+}
+
+/** Whether this process is the init of its PID namespace and its network namespace has loopback alone: a grading worker's own. */
+function inOwnNamespaces(): boolean {
+  if (process.pid !== 1) return false;
+  try {
+    // After two heading lines, one line per interface, "  lo: ...".
+    const interfaces = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).filter((line) => line.trim() !== '');
+    return interfaces.length > 0 && interfaces.every((line) => line.trim().startsWith('lo:'));
+  } catch {
+    return false;
+  }
+}
+
+/** The TCP setting that caps how many connections may wait in TIME_WAIT in this network namespace. */
+const TIME_WAIT_CAP = '/proc/sys/net/ipv4/tcp_max_tw_buckets';
+
+/**
+ * In the worker's own namespaces, lets no TCP connection wait in TIME_WAIT:
+ * a connection is gone once both ends closed, so a server on a hard-coded
+ * port without SO_REUSEADDR can bind it again at once, as it could in a
+ * fresh namespace. On loopback alone, nothing late can arrive that TIME_WAIT
+ * would have caught. Returns why it could not, or undefined.
+ *
+ * @example
+ * const why = withoutTimeWait(); // undefined: set (needs CAP_NET_ADMIN in the namespace)
+ */
+export function withoutTimeWait(): string | undefined {
+  if (!inOwnNamespaces()) return 'not in a namespace of its own';
+  try {
+    writeFileSync(TIME_WAIT_CAP, '0');
+    return undefined;
+  } catch (error) {
+    return `${TIME_WAIT_CAP}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+}
+
+/** The TCP states /proc/net/tcp numbers, as ss names them. */
+const TCP_STATES = ['', 'ESTABLISHED', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSE', 'CLOSE-WAIT', 'LAST-ACK', 'LISTEN', 'CLOSING'];
+
+/**
+ * The states of this network namespace's TCP sockets (IPv4 and IPv6) whose
+ * local port is `port`, e.g. `['TIME-WAIT']`; empty when the port is free.
+ *
+ * @example
+ * socketsOnPort(12000); // [] once every connection on 12000 has gone
+ */
+export function socketsOnPort(port: number): string[] {
+  const states: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue; // no IPv6 here
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // "  0: 0100007F:2EE0 0100007F:9E68 06 ...": the local address and port in hex, then the state.
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (local === undefined || state === undefined) continue;
+      if (Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port) states.push(TCP_STATES[Number.parseInt(state, 16)] ?? state);
+    }
+  }
+  return states;
 }

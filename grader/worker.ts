@@ -3,10 +3,9 @@
  * (harness/isolation.ts). The parent writes each {@link ScenarioJob} as a
  * JSON line on the worker's stdin; the worker (`node dist/grader/worker-main.js --worker`,
  * or the Gradescope bundle with `--worker`) runs it with grader/scenario-job.ts
- * and prints the {@link JobResult} as one JSON line. A worker runs one job
- * (a scenario that needs a namespace of its own) or a target's jobs one
- * after another (a session: a target on free ports, whose scenarios cannot
- * meet on a port). The worker leads its own process group, so the target's
+ * and prints the {@link JobResult} as one JSON line. A worker runs a
+ * target's jobs one after another (a session), clearing its namespace
+ * between them (grader/sweep.ts). The worker leads its own process group, so the target's
  * programs go with it whatever happens; its namespace goes when its last
  * process does.
  */
@@ -18,7 +17,7 @@ import { launch, type Child } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { Scene } from '../harness/scene.js';
 import type { Sandbox } from './sandbox.js';
-import { sweepNamespace } from './sweep.js';
+import { socketsOnPort, sweepNamespace, withoutTimeWait } from './sweep.js';
 import { runJob, scenarioById, verdictsForAll, type JobResult, type ScenarioJob } from './scenario-job.js';
 
 /** The flag that turns the grader's command line into a worker. */
@@ -103,13 +102,37 @@ const WORKER_GRACE_MS = 20_000;
 /** How long a worker waits for what one scenario left running to end before it gives up on the next. */
 const SWEEP_LIMIT_MS = 10_000;
 
+/** A worker's answer to a job: the job's result, and why the worker ends after it, if it does. */
+interface Answer extends JobResult {
+  readonly workerEnds?: string;
+}
+
+/** The fixed port of the job's server, if it has one. */
+const fixedPort = (job: ScenarioJob): number | undefined => (typeof job.target.server.port === 'number' ? job.target.server.port : undefined);
+
+/**
+ * Clears the namespace for the next job: ends whatever `job` left running
+ * (grader/sweep.ts) and, for a hard-coded port, checks that no connection is
+ * left on it. Returns why the next job needs a fresh worker, or undefined.
+ */
+async function clearAfter(job: ScenarioJob, say: (line: string) => void): Promise<string | undefined> {
+  const { ended, left } = await sweepNamespace(SWEEP_LIMIT_MS);
+  if (ended > 0) say(`${job.scenario}: ended ${ended} process(es) it left running`);
+  if (left.length > 0) return `${job.scenario} left processes that would not end within ${SWEEP_LIMIT_MS / 1000} s (pids ${left.join(', ')} in its namespace)`;
+  const port = fixedPort(job);
+  const sockets = port === undefined ? [] : socketsOnPort(port);
+  if (sockets.length > 0) return `${job.scenario} left port ${port} in use (${[...new Set(sockets)].join(', ')})`;
+  return undefined;
+}
+
 /**
  * The worker's side: reads jobs from stdin, one JSON line each, and runs
  * them one after another until stdin ends. After each, it ends whatever the
- * scenario left running in its namespace (grader/sweep.ts), then prints the
- * result as one JSON line: so the next job meets nothing of this one. A
- * worker that cannot clear its namespace says so and exits; the parent
- * starts a new one for the next job.
+ * scenario left running in its namespace and checks that a hard-coded port
+ * is free again (grader/sweep.ts), then prints the result as one JSON line:
+ * so the next job meets nothing of this one. Where it cannot, the line says
+ * why (`workerEnds`) and the worker exits; the parent starts a new worker,
+ * with fresh namespaces, for the next job.
  *
  * @example
  * if (process.argv[2] === WORKER_FLAG) await serveJobs();
@@ -118,15 +141,22 @@ export async function serveJobs(): Promise<void> {
   // Where the worker is, on stderr: its parent quotes the last line if no result comes.
   const say = (line: string): void => void process.stderr.write(`grading worker: ${line}\n`);
   say('started, reading its jobs');
+  // A hard-coded port is free again as soon as a scenario's connections have closed (where the namespace allows).
+  const kept = withoutTimeWait();
+  if (kept !== undefined) say(`TIME_WAIT kept (${kept})`);
   for await (const line of createInterface({ input: process.stdin })) {
     if (line.trim() === '') continue;
     const job = JSON.parse(line) as ScenarioJob;
     say(`${job.scenario}: running`);
     const result = await runJob(job, say);
-    const { ended, left } = await sweepNamespace(SWEEP_LIMIT_MS);
-    if (ended > 0) say(`${job.scenario}: ended ${ended} process(es) it left running`);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    if (left.length > 0) throw new Error(`${job.scenario} left processes that would not end within ${SWEEP_LIMIT_MS / 1000} s (pids ${left.join(', ')} in its namespace)`);
+    const ends = await clearAfter(job, say);
+    const answer: Answer = ends === undefined ? result : { ...result, workerEnds: ends };
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
+    if (ends !== undefined) {
+      say(`ends: ${ends}`);
+      process.stdin.destroy(); // the parent sends nothing more, and an open stdin would keep the worker running
+      return;
+    }
   }
 }
 
@@ -145,15 +175,15 @@ export interface WorkerSession {
 /**
  * The parent's side: a worker inside `sandbox` (grader/sandbox.ts: its
  * namespaces, walls and the confinement of the target's programs) that runs
- * the jobs given to it one after another, in one network namespace. Only for
- * scenarios that cannot meet on a port (a target on free ports: each
- * scenario's ports are new); a fixed port needs {@link runInWorker}.
+ * the jobs given to it one after another, in one network namespace while the
+ * worker can clear it between them (else a new worker takes the next job).
+ * `onNote` hears when that happens.
  *
  * @example
  * const session = openWorkerSession(openSandbox(isolation, target));
  * try { await session.run(job); } finally { await session.close(); }
  */
-export function openWorkerSession(sandbox: Pick<Sandbox, 'prefix' | 'env'>): WorkerSession {
+export function openWorkerSession(sandbox: Pick<Sandbox, 'prefix' | 'env'>, onNote: (line: string) => void = () => {}): WorkerSession {
   const scene = new Scene();
   running.add(scene);
   let worker: Child | undefined;
@@ -171,8 +201,6 @@ export function openWorkerSession(sandbox: Pick<Sandbox, 'prefix' | 'env'>): Wor
   };
   return {
     async run(job) {
-      // A worker that ended after its last job (it could not clear its namespace) is replaced.
-      if (worker?.exit !== undefined) worker = undefined;
       worker ??= start(`grading worker (from ${job.scenario})`);
       const current = worker;
       current.write(`${JSON.stringify(job)}\n`);
@@ -181,7 +209,14 @@ export function openWorkerSession(sandbox: Pick<Sandbox, 'prefix' | 'env'>): Wor
       const whole = (stdout: string): number => stdout.split('\n').length - 1;
       if (await current.waitForOutput((stdout) => whole(stdout) >= wanted, limit)) {
         answered = wanted;
-        return JSON.parse(current.lines()[wanted - 1]!) as JobResult;
+        const { workerEnds, ...result } = JSON.parse(current.lines()[wanted - 1]!) as Answer;
+        if (workerEnds !== undefined) {
+          // It exits by itself; the next job gets a new worker, in fresh namespaces.
+          worker = undefined;
+          onNote(`grading worker: ${workerEnds}; the next scenario gets a new one`);
+          await current.waitForExit(WORKER_GRACE_MS).catch(() => current.dispose());
+        }
+        return result;
       }
       // Dead or hung: this job is the grader's problem, and the worker is ended so the next job gets a new one.
       worker = undefined;
@@ -203,21 +238,4 @@ export function openWorkerSession(sandbox: Pick<Sandbox, 'prefix' | 'env'>): Wor
       }
     },
   };
-}
-
-/**
- * Runs one job in a worker of its own: a fresh network namespace for this
- * scenario alone, as a target on a fixed port needs (a TIME_WAIT one
- * scenario leaves must not meet the next one's bind).
- *
- * @example
- * const result = await runInWorker(openSandbox(isolation, target), { scenario: 'x-first', target, dialect, bounds, privateNetwork: true });
- */
-export async function runInWorker(sandbox: Pick<Sandbox, 'prefix' | 'env'>, job: ScenarioJob): Promise<JobResult> {
-  const session = openWorkerSession(sandbox);
-  try {
-    return await session.run(job);
-  } finally {
-    await session.close();
-  }
 }

@@ -1,6 +1,6 @@
-// Grading workers (grader/worker.ts), with a stand-in worker: a job runs in a worker of its own, or a
-// session's jobs in one; a worker that dies costs its own job, as a harness problem, and a session
-// goes on in a new one. Then which file a worker runs:
+// Grading workers (grader/worker.ts), with a stand-in worker: a session's jobs run in one worker; a
+// worker that dies costs its own job, as a harness problem, and one that says it ends after a job is
+// replaced without costing any; the session goes on in a new one. Then which file a worker runs:
 // the one-file bundle the build writes, only while no module is newer, and it grades as they do.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { declaredDialect } from '../grader/dialect.js';
 import { runJob, type JobResult, type ScenarioJob } from '../grader/scenario-job.js';
 import { referenceTarget } from '../grader/target.js';
 import { boundsAt } from '../grader/timing.js';
-import { DIST_WORKER_BUNDLE, DIST_WORKER_ENTRY, ENTRY_ENV, entryByAge, openWorkerSession, runInWorker, type WorkerSession } from '../grader/worker.js';
+import { DIST_WORKER_BUNDLE, DIST_WORKER_ENTRY, ENTRY_ENV, entryByAge, openWorkerSession } from '../grader/worker.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 
 // No sandbox around it: the stand-in runs directly, as the grader's own Node would run the real worker.
@@ -31,47 +31,49 @@ async function withEntry<T>(entry: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs `job` in a worker of its own that runs `entry`. */
-const runWith = (entry: string, job: ScenarioJob): Promise<JobResult> => withEntry(entry, () => runInWorker(direct, job));
-
-/** Runs `jobs` one after another in one session of stand-in workers, and closes it. */
-async function inSession(...scenarios: string[]): Promise<JobResult[]> {
-  const session: WorkerSession = openWorkerSession(direct);
-  try {
-    const results: JobResult[] = [];
-    for (const scenario of scenarios) results.push(await withEntry(STAND_IN, () => session.run(job(scenario))));
-    return results;
-  } finally {
-    await session.close();
-  }
+/** Runs `jobs` one after another in one session of workers that run `entry`, and closes it; `notes` hears its notes. */
+async function inSession(entry: string, jobs: readonly ScenarioJob[], notes: string[] = []): Promise<JobResult[]> {
+  return withEntry(entry, async () => {
+    const session = openWorkerSession(direct, (line) => notes.push(line));
+    try {
+      const results: JobResult[] = [];
+      for (const one of jobs) results.push(await session.run(one));
+      return results;
+    } finally {
+      await session.close();
+    }
+  });
 }
 
-test('each job runs in a worker of its own, whose one result line is the result', async () => {
-  const [one, two] = [await runWith(STAND_IN, job('x-first')), await runWith(STAND_IN, job('arrival-order'))];
-  expect([one.harnessProblems, two.harnessProblems]).toEqual([[], []]);
-  expect(one.notes).toHaveLength(1);
-  expect(two.notes).toHaveLength(1);
-  expect(two.notes).not.toEqual(one.notes);
+/** The pid the stand-in's result names. */
+const workerOf = (result: JobResult | undefined): string | undefined => result?.notes[0];
+
+test('a session runs its jobs one after another in one worker, whose result lines are the results', async () => {
+  const results = await inSession(STAND_IN, [job('x-first'), job('arrival-order'), job('fragmented')]);
+  expect(results.map((result) => result.harnessProblems)).toEqual([[], [], []]);
+  expect(new Set(results.map(workerOf)).size).toBe(1);
 });
 
 test('a worker that dies costs its own job: the scenario\'s items, and one harness problem quoting its last stderr line', async () => {
-  const died = await runWith(STAND_IN, job('y-first'));
+  const [died] = await inSession(STAND_IN, [job('y-first')]);
   const problem = 'the grading worker for y-first failed: it exited (code 1): worker fixture: dying on y-first';
-  expect(died.harnessProblems).toEqual([problem]);
-  expect(Object.entries(died.verdicts).map(([id, verdict]) => [id, verdict.passed, verdict.detail])).toEqual([['order-y-first', false, `harness problem: ${problem}`]]);
+  expect(died!.harnessProblems).toEqual([problem]);
+  expect(Object.entries(died!.verdicts).map(([id, verdict]) => [id, verdict.passed, verdict.detail])).toEqual([['order-y-first', false, `harness problem: ${problem}`]]);
 });
 
-test('a session runs its jobs one after another in one worker', async () => {
-  const results = await inSession('x-first', 'arrival-order', 'fragmented');
-  expect(results.map((result) => result.harnessProblems)).toEqual([[], [], []]);
-  expect(new Set(results.map((result) => result.notes[0])).size).toBe(1);
-});
-
-test('a worker that dies in a session costs its own job, and the next job gets a new worker', async () => {
-  const [before, died, after] = await inSession('x-first', 'y-first', 'arrival-order');
-  expect(died!.harnessProblems).toEqual(['the grading worker for y-first failed: it exited (code 1): worker fixture: dying on y-first']);
+test('after a worker that died, the session\'s next job gets a new worker', async () => {
+  const [before, , after] = await inSession(STAND_IN, [job('x-first'), job('y-first'), job('arrival-order')]);
   expect([before!.harnessProblems, after!.harnessProblems]).toEqual([[], []]);
-  expect(after!.notes).not.toEqual(before!.notes);
+  expect(workerOf(after)).not.toBe(workerOf(before));
+});
+
+test('a worker that ends after a job says why, costs no job, and the next job gets a new worker', async () => {
+  const notes: string[] = [];
+  const [ending, next] = await inSession(STAND_IN, [job('early-leaver'), job('x-first')], notes);
+  expect([ending!.harnessProblems, next!.harnessProblems]).toEqual([[], []]);
+  expect(ending).not.toHaveProperty('workerEnds');
+  expect(workerOf(next)).not.toBe(workerOf(ending));
+  expect(notes).toEqual(['grading worker: worker fixture: ending after early-leaver; the next scenario gets a new one']);
 });
 
 test.each<[string, number | undefined, number, string]>([
@@ -87,12 +89,12 @@ test.each<[string, number | undefined, number, string]>([
 test.skipIf(!existsSync(DIST_WORKER_BUNDLE))('the bundled worker grades a scenario as the modules do', { timeout: 60_000 }, async () => {
   const real = (scenario: string): ScenarioJob => ({ ...job(scenario), privateNetwork: false });
   const verdicts = (result: JobResult): Array<[string, boolean]> => Object.entries(result.verdicts).map(([id, verdict]) => [id, verdict.passed]);
-  const bundled = await runWith(DIST_WORKER_BUNDLE, real('x-first'));
-  const modules = await runWith(DIST_WORKER_ENTRY, real('x-first'));
-  expect([bundled.harnessProblems, modules.harnessProblems]).toEqual([[], []]);
-  expect(verdicts(bundled).map(([id]) => id)).toContain('order-x-first');
-  expect(verdicts(bundled).filter(([, passed]) => !passed)).toEqual([]);
-  expect(verdicts(bundled)).toEqual(verdicts(modules));
+  const [bundled] = await inSession(DIST_WORKER_BUNDLE, [real('x-first')]);
+  const [modules] = await inSession(DIST_WORKER_ENTRY, [real('x-first')]);
+  expect([bundled!.harnessProblems, modules!.harnessProblems]).toEqual([[], []]);
+  expect(verdicts(bundled!).map(([id]) => id)).toContain('order-x-first');
+  expect(verdicts(bundled!).filter(([, passed]) => !passed)).toEqual([]);
+  expect(verdicts(bundled!)).toEqual(verdicts(modules!));
 });
 
 test('a job says on its report line when its scenario is over and which programs it stops', { timeout: 60_000 }, async () => {
