@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { findCommand, tryCommand } from '../harness/commands.js';
+import { findCommand, resolveShim, tryCommand } from '../harness/commands.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import type { ClientId } from '../impl/protocol.js';
 import type { LineEnd } from './dialect.js';
@@ -384,7 +384,9 @@ export function checkPrograms(target: Target, { files = true }: { readonly files
       if (!found) fail(`${field}.argv`, `names ${command}, which is not installed here; install it or change ${field}.argv`);
       if (isPython(command) && !asked.has(found)) {
         asked.add(found);
-        const check = tryCommand([found, '--version'], target.env);
+        // Asked of the interpreter the programs will run (a shim resolved as for them, in their folder).
+        const resolved = resolveShim(command, target.cwd, target.env);
+        const check = tryCommand([resolved === command ? found : resolved, '--version'], target.env);
         if (!check.ok) fail(`${field}.argv`, `names ${command}, which cannot run here (${check.said}); install it or change ${field}.argv`);
       }
     }

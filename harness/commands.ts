@@ -5,7 +5,7 @@
  * installed), asked to run.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 
 /**
@@ -38,8 +38,14 @@ export interface CommandCheck {
   readonly said: string;
 }
 
+/** Answers of {@link tryCommand}, by command line and environment. */
+const checks = new Map<string, CommandCheck>();
+
 /**
- * Runs `argv` (typically `[tool, '--version']`) to see whether it works here.
+ * Runs `argv` (typically `[tool, '--version']`) to see whether it works here;
+ * asked once per process for each command line and environment (a pyenv
+ * shim's `python3 --version` costs a tenth of a second of bash scripts, and
+ * a class or a suite asks it dozens of times).
  *
  * @example
  * tryCommand(['python2', '--version'], { PYENV_VERSION: '2.7.18' }).ok;
@@ -47,10 +53,15 @@ export interface CommandCheck {
 export function tryCommand(argv: readonly string[], env: Readonly<Record<string, string>> = {}): CommandCheck {
   const [command, ...args] = argv;
   if (command === undefined) return { ok: false, said: 'no command' };
-  const run = spawnSync(command, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10_000 });
-  if (run.error) return { ok: false, said: run.error.message };
-  const said = `${run.stderr ?? ''}${run.stdout ?? ''}`.trim().split('\n')[0] || `exit ${run.status}`;
-  return { ok: run.status === 0, said };
+  const merged = { ...process.env, ...env };
+  const key = JSON.stringify([argv, merged]);
+  const known = checks.get(key);
+  if (known !== undefined) return known;
+  const run = spawnSync(command, args, { env: merged, encoding: 'utf8', timeout: 10_000 });
+  const said = run.error ? run.error.message : `${run.stderr ?? ''}${run.stdout ?? ''}`.trim().split('\n')[0] || `exit ${run.status}`;
+  const check = { ok: !run.error && run.status === 0, said };
+  checks.set(key, check);
+  return check;
 }
 
 /**
@@ -63,7 +74,23 @@ export function commandWorks(argv: readonly string[], env: Readonly<Record<strin
   return tryCommand(argv, env).ok;
 }
 
-/** Answers of {@link resolveShim}, by command, folder and the settings pyenv reads. */
+/**
+ * The `.python-version` pyenv would read for `dir`: the nearest in it or a
+ * folder above, with its contents, or '' for none (the global version).
+ */
+function versionFileOf(dir: string): string {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const file = join(at, '.python-version');
+    try {
+      return `${file}\n${readFileSync(file, 'utf8')}`;
+    } catch {
+      // none here: look further up
+    }
+    if (dirname(at) === at) return '';
+  }
+}
+
+/** Answers of {@link resolveShim}, by command and what pyenv reads (its settings and version file). */
 const shims = new Map<string, string>();
 
 /**
@@ -72,7 +99,8 @@ const shims = new Map<string, string>();
  * as it would for the shim), or `command` unchanged where it is not a shim or
  * pyenv cannot say. A shim is a bash script that runs pyenv's own scripts on
  * every start, about 0.1 s of CPU each: a class's thousands of program starts
- * need not pay it. Asked once per command, folder and settings.
+ * need not pay it. Asked once per command, settings and version file, so a
+ * class whose folders name no version asks once.
  *
  * @example
  * resolveShim('python3', '/srv/sub'); // '/root/.pyenv/versions/3.11.7/bin/python3' under pyenv, else 'python3'
@@ -80,7 +108,11 @@ const shims = new Map<string, string>();
 export function resolveShim(command: string, cwd: string, env: Readonly<Record<string, string>> = {}): string {
   if (command === '' || command.includes('/')) return command;
   const merged = { ...process.env, ...env };
-  const key = JSON.stringify([command, cwd, merged.PATH, merged.PYENV_ROOT, merged.PYENV_VERSION]);
+  // What pyenv reads: a folder counts only through the .python-version it finds from there upward, and
+  // only where PYENV_VERSION does not decide; PATH's relative entries (rare) make the folder count too.
+  const path = merged.PATH ?? '';
+  const where = path.split(delimiter).some((dir) => dir !== '' && !isAbsolute(dir)) ? cwd : versionFileOf(merged.PYENV_DIR ?? cwd);
+  const key = JSON.stringify([command, where, path, merged.PYENV_ROOT, merged.PYENV_VERSION]);
   const known = shims.get(key);
   if (known !== undefined) return known;
   let resolved = command;

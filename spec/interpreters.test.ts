@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { commandWorks, findCommand, resolveShim } from '../harness/commands.js';
+import { commandWorks, findCommand, resolveShim, tryCommand } from '../harness/commands.js';
 import { launchable } from '../grader/interpreters.js';
 import { loadTarget, referenceTarget, type Target } from '../grader/target.js';
 
@@ -50,6 +50,26 @@ describe('a command', () => {
     resolveShim('fakepy', join(root, 'versions'), env);
     resolveShim('fakepy', join(root, 'versions'), env);
     expect(readFileSync(mark, 'utf8')).toBe('fakepy\n');
+  });
+
+  test('is asked once for folders that find the same version file, and again for one with its own', () => {
+    rmSync(mark, { force: true });
+    const env = { PATH, PYENV_ROOT: root }; // settings no other test uses, so nothing is cached yet
+    const [one, two, own] = ['one', 'two', 'own'].map((name) => join(root, 'folders', name));
+    for (const dir of [one!, two!, own!]) mkdirSync(dir, { recursive: true });
+    writeFileSync(join(own!, '.python-version'), '1.0\n');
+    for (const dir of [one!, two!]) resolveShim('fakepy', dir, env);
+    expect(readFileSync(mark, 'utf8')).toBe('fakepy\n');
+    resolveShim('fakepy', own!, env);
+    expect(readFileSync(mark, 'utf8')).toBe('fakepy\nfakepy\n');
+  });
+
+  test('is tried once per command line and environment', () => {
+    const tried = join(root, 'tried');
+    const counted = join(root, 'plain', 'countedpy');
+    script(counted, `echo x >> '${tried}'`);
+    for (const env of [{}, {}, { PYENV_VERSION: '2.0' }]) expect(tryCommand([counted, '--version'], env).ok).toBe(true);
+    expect(readFileSync(tried, 'utf8')).toBe('x\nx\n');
   });
 
   test('is looked for on the PATH the target gives, not only this process\'s', () => {
