@@ -68,7 +68,7 @@ describe('a command', () => {
     const tried = join(root, 'tried');
     const counted = join(root, 'plain', 'countedpy');
     script(counted, `echo x >> '${tried}'`);
-    for (const env of [{}, {}, { PYENV_VERSION: '2.0' }]) expect(tryCommand([counted, '--version'], env).ok).toBe(true);
+    for (const env of [{}, {}, { PYENV_VERSION: '2.0' }] as Array<Record<string, string>>) expect(tryCommand([counted, '--version'], env).ok).toBe(true);
     expect(readFileSync(tried, 'utf8')).toBe('x\nx\n');
   });
 
