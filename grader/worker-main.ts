@@ -2,9 +2,9 @@
  * The grading worker's own entry (`node dist/grader/worker-main.js --worker`):
  * runs the scenario jobs it reads on stdin (grader/worker.ts) and loads
  * nothing else.
- * A target starts a worker of its own, or one per scenario (a fixed port),
- * so its start-up is paid hundreds of times in a class: the command line's entry (grader/cli.ts) would load the
- * reports, the class and description code for nothing. The Gradescope bundle
+ * Every target starts a worker of its own, so its start-up is paid hundreds
+ * of times in a class: the command line's entry (grader/cli.ts) would load
+ * the reports, the class and description code for nothing. The Gradescope bundle
  * has no separate file and runs its one entry with `--worker` instead.
  */
 import { serveJobs } from './worker.js';

@@ -115,7 +115,7 @@ function writtenDown(fixture: string, items: readonly ItemId[]): Record<string, 
 }
 
 describe('graded through its inferred description, the verdict written down on every item', () => {
-  // Side by side where each scenario has a network of its own; else one after another: some hard-code a port.
+  // Side by side where each grade has a network of its own; else one after another: some hard-code a port.
   test.each(GRADED)('%s', { timeout: 240_000, concurrent: GRADES_SIDE_BY_SIDE }, async (fixture, only) => {
     const hand = loadTarget(join(REPO_ROOT, fixture, 'target.json'));
     const commands = new Set([hand.server.argv[0]!, hand.clients.X.argv[0]!]);

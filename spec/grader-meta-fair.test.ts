@@ -11,7 +11,7 @@ import { GRADES_SIDE_BY_SIDE } from './support/side-by-side.js';
 const PYTHON3 = commandWorks(['python3', '--version']);
 const PYTHON2 = commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' });
 
-// Side by side where each scenario has a network of its own; else one after another: two hard-code their ports.
+// Side by side where each grade has a network of its own; else one after another: two hard-code their ports.
 // The reference on its default port is graded in full through `npm run grade` itself, by spec/grader-cli.test.ts.
 test.for<[string, string, boolean, string]>([
   ['the reference with a port the harness picks', 'fixtures/targets/reference-free-port.json', true, ''],

@@ -42,7 +42,7 @@ test('there are at least eight textbook-style submissions, each with an expert v
   }
 });
 
-// Side by side where each scenario has a network of its own; else one after another: most hard-code port 12000.
+// Side by side where each grade has a network of its own; else one after another: most hard-code port 12000.
 test.for(folders)('%s gets the expert verdict on every item', { timeout: 240_000, concurrent: GRADES_SIDE_BY_SIDE }, async (folder, context) => {
   const reason = missingInterpreter(folder);
   if (reason !== undefined) context.skip(reason);

@@ -1,7 +1,7 @@
 /**
  * Whether grades may run side by side in one spec file: only where every
- * scenario gets a network namespace of its own (harness/isolation.ts), so
- * two targets hard-coding port 12000, or a TIME_WAIT one leaves, never meet.
+ * grade gets network namespaces of its own (harness/isolation.ts), so two
+ * targets hard-coding port 12000, or a TIME_WAIT one leaves, never meet.
  * Without one, grading specs run their tests one after another, as the
  * grader itself does with fixed-port targets (grader/run.ts portKey).
  */
