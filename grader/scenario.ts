@@ -26,10 +26,10 @@ export interface ScenarioContext {
   /** The waits this scenario may end on, scaled to the machine (grader/timing.ts). */
   readonly bounds: Bounds;
   /**
-   * Whether the scenario runs in a network namespace private to this grade:
-   * its own, or (a target on free ports) one its scenarios share one after
-   * another, each on new ports. Then no TIME_WAIT it leaves can reach a later
-   * scenario, and the grader need not wait for a client to close first.
+   * Whether the scenario runs in a network namespace private to this grade,
+   * which its worker clears between scenarios (grader/sweep.ts). Then no
+   * TIME_WAIT it leaves can reach a later scenario, and the grader need not
+   * wait for a client to close first.
    */
   readonly privateNetwork: boolean;
   /** Tells the runner what this scenario learned of the dialect; later scenarios get it. */

@@ -8,7 +8,9 @@
  * orphans it adopted alike; its network namespace has loopback alone, so it
  * may set that namespace's TCP settings, which touch nothing else.
  */
+import { EventEmitter } from 'node:events';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { waitUntil } from '../harness/wait.js';
 
 /** What a sweep did. */
 export interface Sweep {
@@ -40,6 +42,18 @@ function runningOthers(): number[] {
   return pids;
 }
 
+/** Whether this process is the init of its PID namespace and its network namespace has loopback alone: a grading worker's own. */
+function inOwnNamespaces(): boolean {
+  if (process.pid !== 1) return false;
+  try {
+    // After two heading lines, one line per interface, "  lo: ...".
+    const interfaces = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).filter((line) => line.trim() !== '');
+    return interfaces.length > 0 && interfaces.every((line) => line.trim().startsWith('lo:'));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Ends every process of this PID namespace but this one (SIGKILL to all) and
  * resolves once none is running, or after `limitMs` with those that are. Does
@@ -55,47 +69,26 @@ export async function sweepNamespace(limitMs: number): Promise<Sweep> {
   if (!inOwnNamespaces()) return { ended: 0, left: [] };
   const before = runningOthers();
   if (before.length === 0) return { ended: 0, left: [] };
-  // Listening before the kill, and counting, so an ending between a check and the next wait is not missed.
-  let heard = 0;
-  let wake: (() => void) | undefined;
-  const onChild = (): void => {
-    heard += 1;
-    wake?.();
-  };
+  // Each ending is heard (SIGCHLD) and checked; listening before the kill, so none is missed.
+  const endings = new EventEmitter();
+  const onChild = (): void => void endings.emit('update');
   process.on('SIGCHLD', onChild);
-  const deadline = performance.now() + limitMs;
+  let left = before;
   try {
     process.kill(-1, 'SIGKILL');
-    for (;;) {
-      const seen = heard;
-      const left = runningOthers();
-      const remaining = deadline - performance.now();
-      if (left.length === 0 || remaining <= 0) return { ended: before.length, left };
-      if (heard !== seen) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
+    await waitUntil({
+      emitter: endings,
+      done: () => (left = runningOthers()).length === 0,
+      what: 'the processes of the last scenario to end',
+      context: () => `still running: ${left.join(', ')}`,
+      timeoutMs: limitMs,
+    });
+  } catch {
+    // the bound passed: `left` names those still running
   } finally {
     process.off('SIGCHLD', onChild);
   }
-}
-
-/** Whether this process is the init of its PID namespace and its network namespace has loopback alone: a grading worker's own. */
-function inOwnNamespaces(): boolean {
-  if (process.pid !== 1) return false;
-  try {
-    // After two heading lines, one line per interface, "  lo: ...".
-    const interfaces = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).filter((line) => line.trim() !== '');
-    return interfaces.length > 0 && interfaces.every((line) => line.trim().startsWith('lo:'));
-  } catch {
-    return false;
-  }
+  return { ended: before.length, left };
 }
 
 /** The TCP setting that caps how many connections may wait in TIME_WAIT in this network namespace. */
@@ -119,33 +112,4 @@ export function withoutTimeWait(): string | undefined {
   } catch (error) {
     return `${TIME_WAIT_CAP}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
   }
-}
-
-/** The TCP states /proc/net/tcp numbers, as ss names them. */
-const TCP_STATES = ['', 'ESTABLISHED', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSE', 'CLOSE-WAIT', 'LAST-ACK', 'LISTEN', 'CLOSING'];
-
-/**
- * The states of this network namespace's TCP sockets (IPv4 and IPv6) whose
- * local port is `port`, e.g. `['TIME-WAIT']`; empty when the port is free.
- *
- * @example
- * socketsOnPort(12000); // [] once every connection on 12000 has gone
- */
-export function socketsOnPort(port: number): string[] {
-  const states: string[] = [];
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(table, 'utf8');
-    } catch {
-      continue; // no IPv6 here
-    }
-    for (const line of text.split('\n').slice(1)) {
-      // "  0: 0100007F:2EE0 0100007F:9E68 06 ...": the local address and port in hex, then the state.
-      const [, local, , state] = line.trim().split(/\s+/);
-      if (local === undefined || state === undefined) continue;
-      if (Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port) states.push(TCP_STATES[Number.parseInt(state, 16)] ?? state);
-    }
-  }
-  return states;
 }

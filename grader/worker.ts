@@ -13,11 +13,12 @@ import { readdirSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { NAMESPACE_PIDS_ENV } from '../harness/isolation.js';
+import { kernelSockets, TCP_STATE } from '../harness/kernel.js';
 import { launch, type Child } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { Scene } from '../harness/scene.js';
 import type { Sandbox } from './sandbox.js';
-import { socketsOnPort, sweepNamespace, withoutTimeWait } from './sweep.js';
+import { sweepNamespace, withoutTimeWait } from './sweep.js';
 import { runJob, scenarioById, verdictsForAll, type JobResult, type ScenarioJob } from './scenario-job.js';
 
 /** The flag that turns the grader's command line into a worker. */
@@ -110,6 +111,9 @@ interface Answer extends JobResult {
 /** The fixed port of the job's server, if it has one. */
 const fixedPort = (job: ScenarioJob): number | undefined => (typeof job.target.server.port === 'number' ? job.target.server.port : undefined);
 
+/** A TCP state as harness/kernel.ts names it, e.g. `TIME_WAIT`, or its number. */
+const stateName = (state: number): string => Object.entries(TCP_STATE).find(([, value]) => value === state)?.[0] ?? `TCP state ${state}`;
+
 /**
  * Clears the namespace for the next job: ends whatever `job` left running
  * (grader/sweep.ts) and, for a hard-coded port, checks that no connection is
@@ -120,8 +124,8 @@ async function clearAfter(job: ScenarioJob, say: (line: string) => void): Promis
   if (ended > 0) say(`${job.scenario}: ended ${ended} process(es) it left running`);
   if (left.length > 0) return `${job.scenario} left processes that would not end within ${SWEEP_LIMIT_MS / 1000} s (pids ${left.join(', ')} in its namespace)`;
   const port = fixedPort(job);
-  const sockets = port === undefined ? [] : socketsOnPort(port);
-  if (sockets.length > 0) return `${job.scenario} left port ${port} in use (${[...new Set(sockets)].join(', ')})`;
+  const states = port === undefined ? [] : kernelSockets().filter((socket) => socket.localPort === port).map((socket) => stateName(socket.state));
+  if (states.length > 0) return `${job.scenario} left port ${port} in use (${[...new Set(states)].join(', ')})`;
   return undefined;
 }
 
