@@ -1,7 +1,7 @@
 // Reading other programs' socket states from /proc/net/tcp: what the grader waits on where no event exists.
 import net from 'node:net';
 import { expect, onTestFinished, test } from 'vitest';
-import { canReadKernelSockets, connectionsTo, parseProcNetTcp, TCP_STATE, waitForListener, waitForServerToRead } from '../harness/kernel.js';
+import { canReadKernelSockets, connectionsTo, parseProcNetTcp, pollInterval, pollKernel, TCP_STATE, waitForListener, waitForServerToRead } from '../harness/kernel.js';
 import { connectPeer } from '../harness/peer.js';
 import { useScene } from './support/vitest.js';
 
@@ -52,4 +52,28 @@ test.skipIf(!canReadKernelSockets())('a listening port is seen; a port nobody li
   const freed = (unused.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => unused.close(() => resolve()));
   expect(await waitForListener(freed, 50)).toBe(false);
+});
+
+test.each([
+  { waited: 0, lastRead: 2, interval: 5 },
+  { waited: 40, lastRead: 2, interval: 10 },
+  { waited: 200, lastRead: 2, interval: 50 },
+  { waited: 2000, lastRead: 2, interval: 100 },
+  { waited: 0, lastRead: 20, interval: 40 },
+  { waited: 0, lastRead: 80, interval: 100 },
+])('after $waited ms of waiting with reads of $lastRead ms, the next read comes $interval ms later', ({ waited, lastRead, interval }) => {
+  expect(pollInterval(waited, lastRead)).toBe(interval);
+});
+
+test.skipIf(!canReadKernelSockets())('a wait that runs out its bound reads the kernel tables a few dozen times, not every few ms', async () => {
+  let reads = 0;
+  // The bound is what is under test here: the check never holds, so the wait lasts all of it.
+  expect(
+    await pollKernel(() => {
+      reads += 1;
+      return false;
+    }, 1000),
+  ).toBe(false);
+  // With a fixed 5 ms interval this was about 150 reads (each walks the whole hash table); now about 25.
+  expect(reads).toBeLessThanOrEqual(30);
 });
