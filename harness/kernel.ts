@@ -53,15 +53,35 @@ export function parseProcNetTcp(text: string): KernelSocket[] {
   return rows;
 }
 
+const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
+
+/** The rows of one table; none where it cannot be read (no IPv6 on this machine, or not Linux). */
+function readTable(file: (typeof TABLES)[number]): KernelSocket[] {
+  try {
+    return parseProcNetTcp(readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
 /** Every TCP socket on this machine (this network namespace), IPv4 and IPv6. */
 export function kernelSockets(): KernelSocket[] {
-  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) => {
-    try {
-      return parseProcNetTcp(readFileSync(file, 'utf8'));
-    } catch {
-      return []; // no IPv6 on this machine, or not Linux: nothing to report
-    }
-  });
+  return TABLES.flatMap(readTable);
+}
+
+/**
+ * The first socket that `matches`, reading /proc/net/tcp6 only when
+ * /proc/net/tcp has none: each read walks the machine's whole hash table,
+ * and a socket lives in one table only (an IPv4 listener and the connections
+ * it accepts in tcp, an IPv6 or dual-stack one in tcp6), so the usual IPv4
+ * server costs one read, not two.
+ */
+function findSocket(matches: (socket: KernelSocket) => boolean): KernelSocket | undefined {
+  for (const file of TABLES) {
+    const found = readTable(file).find(matches);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** Whether socket states can be read here at all (Linux with /proc). */
@@ -98,16 +118,16 @@ export function pollInterval(waitedMs: number, lastReadMs: number): number {
 }
 
 /**
- * Polls `check` until it is true (resolves true) or `timeoutMs` passes
+ * Polls `holds` until it is true (resolves true) or `timeoutMs` passes
  * (resolves false), at the intervals pollInterval gives. Only for kernel
  * state, which has no event.
  */
-export async function pollKernel(check: (sockets: KernelSocket[]) => boolean, timeoutMs: number, giveUp: () => boolean = () => false): Promise<boolean> {
+async function pollUntil(holds: () => boolean, timeoutMs: number, giveUp: () => boolean = () => false): Promise<boolean> {
   const start = performance.now();
   const deadline = start + timeoutMs;
   for (;;) {
     const readStart = performance.now();
-    if (check(kernelSockets())) return true;
+    if (holds()) return true;
     const now = performance.now();
     // A poll nobody waits for any more must not keep the process alive until its deadline.
     if (now >= deadline || giveUp()) return false;
@@ -116,9 +136,14 @@ export async function pollKernel(check: (sockets: KernelSocket[]) => boolean, ti
   }
 }
 
+/** Polls `check` on every socket of both tables until it is true (resolves true) or `timeoutMs` passes (resolves false). */
+export function pollKernel(check: (sockets: KernelSocket[]) => boolean, timeoutMs: number, giveUp?: () => boolean): Promise<boolean> {
+  return pollUntil(() => check(kernelSockets()), timeoutMs, giveUp);
+}
+
 /** Resolves true once something listens on `port`; false after the bound, or as soon as `giveUp()` holds. */
 export function waitForListener(port: number, timeoutMs: number, giveUp?: () => boolean): Promise<boolean> {
-  return pollKernel((sockets) => sockets.some((s) => s.localPort === port && s.state === TCP_STATE.LISTEN), timeoutMs, giveUp);
+  return pollUntil(() => findSocket((s) => s.localPort === port && s.state === TCP_STATE.LISTEN) !== undefined, timeoutMs, giveUp);
 }
 
 /**
@@ -129,10 +154,7 @@ export function waitForListener(port: number, timeoutMs: number, giveUp?: () => 
  * read it yet.
  */
 export function waitForServerToRead(serverPort: number, clientPort: number, timeoutMs: number): Promise<boolean> {
-  return pollKernel(
-    (sockets) => !sockets.some((s) => s.localPort === serverPort && s.remotePort === clientPort && s.rxQueue > 0),
-    timeoutMs,
-  );
+  return pollUntil(() => (findSocket((s) => s.localPort === serverPort && s.remotePort === clientPort)?.rxQueue ?? 0) === 0, timeoutMs);
 }
 
 /** How many established connections the server on `port` has accepted or queued. */

@@ -1,6 +1,7 @@
 // Reading other programs' socket states from /proc/net/tcp: what the grader waits on where no event exists.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { expect, onTestFinished, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { canReadKernelSockets, connectionsTo, parseProcNetTcp, pollInterval, pollKernel, TCP_STATE, waitForListener, waitForServerToRead } from '../harness/kernel.js';
 import { connectPeer } from '../harness/peer.js';
 import { useScene } from './support/vitest.js';
@@ -21,12 +22,27 @@ test('established connections to a port are counted, its listener is not', () =>
   expect(connectionsTo(12000, parseProcNetTcp(SAMPLE))).toBe(1);
 });
 
-/** A server that accepts but reads nothing until `resume` is called on the socket it hands back. */
-async function silentServer(): Promise<{ port: number; accepted: Promise<net.Socket> }> {
+/** Whether this machine has IPv6 loopback (a container may not). */
+const hasIpv6Loopback = (() => {
+  try {
+    return readFileSync('/proc/net/if_inet6', 'utf8').split('\n').some((line) => line.trim().endsWith(' lo'));
+  } catch {
+    return false;
+  }
+})();
+
+// Sockets of an IPv4 server are in /proc/net/tcp, of an IPv6 one in /proc/net/tcp6: the waits find either.
+const HOSTS = [
+  { family: 'IPv4', host: '127.0.0.1', present: true },
+  { family: 'IPv6', host: '::1', present: hasIpv6Loopback },
+];
+
+/** A server on `host` that accepts but reads nothing until `resume` is called on the socket it hands back. */
+async function silentServer(host: string): Promise<{ port: number; accepted: Promise<net.Socket> }> {
   let hand: (socket: net.Socket) => void = () => {};
   const accepted = new Promise<net.Socket>((resolve) => (hand = resolve));
   const server = net.createServer({ pauseOnConnect: true }, hand);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   onTestFinished(async () => {
     (await Promise.race([accepted, Promise.resolve(undefined)]))?.destroy();
     server.close();
@@ -34,24 +50,26 @@ async function silentServer(): Promise<{ port: number; accepted: Promise<net.Soc
   return { port: (server.address() as net.AddressInfo).port, accepted };
 }
 
-test.skipIf(!canReadKernelSockets())('bytes the server has not read are seen waiting, and seen gone once it reads', async () => {
-  const { port, accepted } = await silentServer();
-  const peer = await connectPeer(useScene(), { host: '127.0.0.1', port }, 'client');
-  await peer.send('Client X: Alice\n');
-  // The bound is what is under test here: the bytes stay unread for all of it.
-  expect(await waitForServerToRead(port, peer.localPort, 100)).toBe(false);
-  (await accepted).resume();
-  expect(await waitForServerToRead(port, peer.localPort, 5000)).toBe(true);
-});
+describe.each(HOSTS)('on $family', ({ host, present }) => {
+  test.skipIf(!canReadKernelSockets() || !present)('bytes the server has not read are seen waiting, and seen gone once it reads', async () => {
+    const { port, accepted } = await silentServer(host);
+    const peer = await connectPeer(useScene(), { host, port }, 'client');
+    await peer.send('Client X: Alice\n');
+    // The bound is what is under test here: the bytes stay unread for all of it.
+    expect(await waitForServerToRead(port, peer.localPort, 100)).toBe(false);
+    (await accepted).resume();
+    expect(await waitForServerToRead(port, peer.localPort, 5000)).toBe(true);
+  });
 
-test.skipIf(!canReadKernelSockets())('a listening port is seen; a port nobody listens on is not', async () => {
-  const { port } = await silentServer();
-  expect(await waitForListener(port, 1000)).toBe(true);
-  const unused = net.createServer();
-  await new Promise<void>((resolve) => unused.listen(0, '127.0.0.1', resolve));
-  const freed = (unused.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => unused.close(() => resolve()));
-  expect(await waitForListener(freed, 50)).toBe(false);
+  test.skipIf(!canReadKernelSockets() || !present)('a listening port is seen; a port nobody listens on is not', async () => {
+    const { port } = await silentServer(host);
+    expect(await waitForListener(port, 1000)).toBe(true);
+    const unused = net.createServer();
+    await new Promise<void>((resolve) => unused.listen(0, host, resolve));
+    const freed = (unused.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => unused.close(() => resolve()));
+    expect(await waitForListener(freed, 50)).toBe(false);
+  });
 });
 
 test.each([
