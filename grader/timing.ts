@@ -41,8 +41,27 @@ export const QUIET_START_MS = 300;
 /** The most the bounds are stretched: a machine 8 times slower than quiet still finishes a class. */
 export const MAX_SCALE = 8;
 
-/** How many times the probe runs; the median counts, so one slow start is not taken for a slow machine. */
+/**
+ * How many times the probe runs at most; the median counts, so one slow start
+ * is not taken for a slow machine. Two quiet starts already make the median
+ * quiet, and the third is not run (see {@link probesSettle}).
+ */
 const PROBES = 3;
+
+/**
+ * Whether the probe times so far decide the calibration: once more than half
+ * of {@link PROBES} are within {@link QUIET_START_MS}, the median is too, and
+ * the scale is 1 whatever the rest would take. Every probe is a start of the
+ * interpreter (a Python start is 60 ms of CPU here), and a class grade
+ * calibrates once per interpreter and again before every confirming run.
+ *
+ * @example
+ * probesSettle([120, 140]); // true: two quiet starts of three
+ * probesSettle([120, 900]); // false: the third decides
+ */
+export function probesSettle(times: readonly number[]): boolean {
+  return times.length >= PROBES || times.filter((ms) => ms <= QUIET_START_MS).length > PROBES / 2;
+}
 
 /** What the calibration measured and what it made of it. */
 export interface Calibration {
@@ -90,8 +109,11 @@ export function probeFor(target: Target): string[] {
   return isPython(interpreter) ? [resolveShim(interpreter, target.cwd, target.env), '-c', 'pass'] : [process.execPath, '-e', '0'];
 }
 
+/** Runs a probe once for a target and resolves with how long it took, in ms (NaN where it cannot run). */
+export type TimeProbe = (argv: readonly string[], target: Target) => Promise<number>;
+
 /** Runs `argv` once in the target's environment and resolves with how long it took, in ms. */
-function timeOnce(argv: readonly string[], target: Target): Promise<number> {
+const timeOnce: TimeProbe = (argv, target) => {
   const [command, ...args] = argv;
   const started = performance.now();
   return new Promise((resolve) => {
@@ -101,7 +123,7 @@ function timeOnce(argv: readonly string[], target: Target): Promise<number> {
     child.once('error', () => resolve(Number.NaN));
     child.once('close', () => resolve(performance.now() - started));
   });
-}
+};
 
 /** Recent calibrations by probe (command and environment), with when they were taken. */
 const recent = new Map<string, { readonly at: number; readonly calibration: Calibration }>();
@@ -110,8 +132,9 @@ const recent = new Map<string, { readonly at: number; readonly calibration: Cali
 export const CALIBRATION_MAX_AGE_MS = 60_000;
 
 /**
- * Times the target's interpreter {@link PROBES} times, one after another,
- * and scales the bounds by the median; a calibration of the same probe
+ * Times the target's interpreter up to {@link PROBES} times, one after
+ * another (`time` runs one probe), and scales the bounds by the median; two
+ * quiet starts settle it ({@link probesSettle}). A calibration of the same probe
  * younger than `maxAgeMs` is reused (0 always measures). A probe that cannot
  * run leaves the bounds at scale 1 (the programs' own check reports a missing
  * interpreter).
@@ -119,13 +142,15 @@ export const CALIBRATION_MAX_AGE_MS = 60_000;
  * @example
  * const { scale, bounds } = await calibrate(loadTarget('fixtures/python/target.json'));
  */
-export async function calibrate(target: Target, maxAgeMs = CALIBRATION_MAX_AGE_MS): Promise<Calibration> {
+export async function calibrate(target: Target, maxAgeMs = CALIBRATION_MAX_AGE_MS, time: TimeProbe = timeOnce): Promise<Calibration> {
   const probe = probeFor(target);
   const key = JSON.stringify([probe, target.env]); // not the folder: the probe measures the machine
   const known = recent.get(key);
   if (known !== undefined && performance.now() - known.at < maxAgeMs) return known.calibration;
   const times: number[] = [];
-  for (let run = 0; run < PROBES; run += 1) times.push(await timeOnce(probe, target));
+  do times.push(await time(probe, target));
+  while (!probesSettle(times));
+  // The median; of two quiet starts, the slower (the median of three is at most that).
   const sorted = times.filter(Number.isFinite).sort((a, b) => a - b);
   const startMs = sorted.length === 0 ? Number.NaN : Math.round(sorted[Math.floor(sorted.length / 2)]!);
   const scale = scaleFor(startMs);

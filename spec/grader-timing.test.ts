@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { gradeTarget } from '../grader/run.js';
 import { loadTarget, referenceTarget, type Target } from '../grader/target.js';
 import { resolveShim } from '../harness/commands.js';
-import { boundsAt, calibrate, describeCalibration, MAX_SCALE, probeFor, QUIET_BOUNDS, scaleFor, slower, type Calibration } from '../grader/timing.js';
+import { boundsAt, calibrate, describeCalibration, MAX_SCALE, probeFor, probesSettle, QUIET_BOUNDS, scaleFor, slower, type Calibration } from '../grader/timing.js';
 import { commandWorks } from '../harness/commands.js';
 
 afterEach(() => {
@@ -69,6 +69,37 @@ describe('the probe', () => {
     const first = await calibrate(target, 0);
     expect(await calibrate(target)).toBe(first);
     expect(await calibrate(target, 0)).not.toBe(first);
+  });
+
+  test.each([
+    { times: [120], settled: false },
+    { times: [120, 140], settled: true },
+    { times: [120, 900], settled: false },
+    { times: [900, 120], settled: false },
+    { times: [900, 900], settled: false },
+    { times: [Number.NaN, 120], settled: false },
+    { times: [120, 900, 950], settled: true },
+  ])('probe times $times settle the calibration: $settled', ({ times, settled }) => {
+    expect(probesSettle(times)).toBe(settled);
+  });
+
+  /** A calibration of the reference whose probes take `times` in turn, and how many ran. */
+  async function calibrateWith(times: number[], tag: string): Promise<{ calibration: Calibration; probes: number }> {
+    let probes = 0;
+    // An environment of its own: the fake times are not kept for the reference's real calibrations.
+    const target = { ...referenceTarget(), env: { ACK_SPEC_PROBE: tag } };
+    const calibration = await calibrate(target, 0, async () => times[probes++] ?? Number.NaN);
+    return { calibration, probes };
+  }
+
+  test('two quiet starts settle the calibration at scale 1 without a third probe', async () => {
+    const { calibration, probes } = await calibrateWith([120, 140, 5000], 'quiet');
+    expect([probes, calibration.startMs, calibration.scale]).toEqual([2, 140, 1]);
+  });
+
+  test('a slow start among the first two brings the third probe, and the median decides', async () => {
+    const { calibration, probes } = await calibrateWith([120, 900, 1200], 'mixed');
+    expect([probes, calibration.startMs, calibration.scale]).toEqual([3, 900, scaleFor(900)]);
   });
 
   test('an interpreter that is not here leaves the waits at scale 1', async () => {
