@@ -37,9 +37,10 @@ const IDLE = 'setInterval(() => {}, 1000);'; // stays alive until stopped
 describe('waiting', () => {
   test('a timed-out wait names what it waited for and quotes every process, ANSI stripped', async () => {
     const scene = useScene();
-    node(scene, 'first', `process.stdout.write('\\u001b[31mred\\u001b[0m tail \\r\\n'); ${IDLE}`);
+    const first = node(scene, 'first', `process.stdout.write('\\u001b[31mred\\u001b[0m tail \\r\\n'); ${IDLE}`);
     const second = node(scene, 'second', `console.error('on stderr'); ${IDLE}`);
-    await second.waitForLine('on stderr', 'stderr');
+    // Both have printed before the wait that times out: what it quotes must not depend on which started faster.
+    await Promise.all([first.waitForLine(/tail/), second.waitForLine('on stderr', 'stderr')]);
     const error = await rejection(second.waitForLine('never printed', 'stdout', 200));
     expect(error.message.split('\n')).toEqual([
       'Timed out after 200 ms waiting for second to print the line "never printed" on stdout.',
