@@ -1,9 +1,9 @@
 // Reading other programs' socket states from /proc/net/tcp: what the grader waits on where no event exists.
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { canReadKernelSockets, connectionsTo, parseProcNetTcp, pollInterval, pollKernel, TCP_STATE, waitForListener, waitForServerToRead } from '../harness/kernel.js';
 import { connectPeer } from '../harness/peer.js';
+import { hasIpv6Loopback } from './support/network.js';
 import { useScene } from './support/vitest.js';
 
 const SAMPLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -22,19 +22,10 @@ test('established connections to a port are counted, its listener is not', () =>
   expect(connectionsTo(12000, parseProcNetTcp(SAMPLE))).toBe(1);
 });
 
-/** Whether this machine has IPv6 loopback (a container may not). */
-const hasIpv6Loopback = (() => {
-  try {
-    return readFileSync('/proc/net/if_inet6', 'utf8').split('\n').some((line) => line.trim().endsWith(' lo'));
-  } catch {
-    return false;
-  }
-})();
-
 // Sockets of an IPv4 server are in /proc/net/tcp, of an IPv6 one in /proc/net/tcp6: the waits find either.
 const HOSTS = [
   { family: 'IPv4', host: '127.0.0.1', present: true },
-  { family: 'IPv6', host: '::1', present: hasIpv6Loopback },
+  { family: 'IPv6', host: '::1', present: hasIpv6Loopback() },
 ];
 
 /** A server on `host` that accepts but reads nothing until `resume` is called on the socket it hands back. */

@@ -1,6 +1,5 @@
 // The reference server alone, driven by scripted raw-socket peers: who it
 // accepts, what it refuses, and that the valid pair always completes.
-import { networkInterfaces } from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { catalogue, type FailureCase } from './catalogue/record.js';
 import { runInOrder } from '../grader/exchange.js';
@@ -8,6 +7,7 @@ import { connectAndSend, connectPeer, type Peer } from '../harness/peer.js';
 import type { Scene } from '../harness/scene.js';
 import { startServer, type RunningServer } from '../grader/launch.js';
 import { referenceTarget } from '../grader/target.js';
+import { hasIpv6Loopback } from './support/network.js';
 import { useScene } from './support/vitest.js';
 
 const ACK = 'X: Alice received before Y: Bob';
@@ -191,12 +191,8 @@ describe('the end of the exchange', () => {
 });
 
 describe('IPv6', () => {
-  const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) =>
-    addresses?.some((address) => address.address === '::1'),
-  );
-
   test('the exchange works over ::1, and the address is printed in brackets', async ({ skip }) => {
-    skip(!hasIpv6Loopback, 'this machine has no IPv6 loopback address (::1)');
+    skip(!hasIpv6Loopback(), 'this machine has no IPv6 loopback address (::1)');
     const exchange = await runInOrder(useScene(), { ...referenceTarget(), host: '::1' }, 'X', { X: 'Alice', Y: 'Bob' });
     expect({ first: exchange.server.child.lines()[0], x: exchange.x.lines().at(-1), exit: exchange.server.child.exit }).toEqual({
       first: `Listening on [::1]:${exchange.server.port}`,
