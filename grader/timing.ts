@@ -125,8 +125,23 @@ const timeOnce: TimeProbe = (argv, target) => {
   });
 };
 
-/** Recent calibrations by probe (command and environment), with when they were taken. */
+/** Recent calibrations by probe (command and the environment it starts in), with when they were taken. */
 const recent = new Map<string, { readonly at: number; readonly calibration: Calibration }>();
+
+/**
+ * The variables an interpreter's start can depend on: Python's own
+ * (`PYTHONPATH`, `PYTHONHOME`...), pyenv's, Node's, the dynamic loader's, and
+ * `PATH` and `HOME` (Python's user site-packages). A target's other variables
+ * (a fixture's mode, a lock file, a tag) leave the start as it was, so they do
+ * not make another calibration.
+ */
+const STARTUP_VARIABLE = /^(?:PYTHON|PYENV|NODE_|LD_)|^(?:PATH|HOME)$/;
+
+/** The key of a calibration: the probe, and the part of the target's environment its start can depend on. */
+function calibrationKey(probe: readonly string[], env: Readonly<Record<string, string>> | undefined): string {
+  const startup = Object.entries(env ?? {}).filter(([name]) => STARTUP_VARIABLE.test(name));
+  return JSON.stringify([probe, startup.sort(([a], [b]) => (a < b ? -1 : 1))]);
+}
 
 /** How long a calibration stands for the next target with the same interpreter: a class of 40 is not measured 40 times. */
 export const CALIBRATION_MAX_AGE_MS = 60_000;
@@ -135,7 +150,8 @@ export const CALIBRATION_MAX_AGE_MS = 60_000;
  * Times the target's interpreter up to {@link PROBES} times, one after
  * another (`time` runs one probe), and scales the bounds by the median; two
  * quiet starts settle it ({@link probesSettle}). A calibration of the same probe
- * younger than `maxAgeMs` is reused (0 always measures). A probe that cannot
+ * in the same startup environment ({@link STARTUP_VARIABLE}) younger than
+ * `maxAgeMs` is reused (0 always measures). A probe that cannot
  * run leaves the bounds at scale 1 (the programs' own check reports a missing
  * interpreter).
  *
@@ -144,8 +160,10 @@ export const CALIBRATION_MAX_AGE_MS = 60_000;
  */
 export async function calibrate(target: Target, maxAgeMs = CALIBRATION_MAX_AGE_MS, time: TimeProbe = timeOnce): Promise<Calibration> {
   const probe = probeFor(target);
-  const key = JSON.stringify([probe, target.env]); // not the folder: the probe measures the machine
-  const known = recent.get(key);
+  const key = calibrationKey(probe, target.env); // not the folder: the probe measures the machine
+  // Only real probes are remembered: times another runner gives (a spec's fixed ones) stay with its call.
+  const remembered = time === timeOnce;
+  const known = remembered ? recent.get(key) : undefined;
   if (known !== undefined && performance.now() - known.at < maxAgeMs) return known.calibration;
   const times: number[] = [];
   do times.push(await time(probe, target));
@@ -157,7 +175,7 @@ export async function calibrate(target: Target, maxAgeMs = CALIBRATION_MAX_AGE_M
   // Shown as the target names it (python3, not the path pyenv resolved it to), or `node`.
   const shown = [probe[0] === process.execPath ? 'node' : (target.server.argv[0] ?? ''), ...probe.slice(1)].join(' ');
   const calibration = { probe: shown, startMs, scale, bounds: boundsAt(scale) };
-  recent.set(key, { at: performance.now(), calibration });
+  if (remembered) recent.set(key, { at: performance.now(), calibration });
   return calibration;
 }
 

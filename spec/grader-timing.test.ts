@@ -71,6 +71,20 @@ describe('the probe', () => {
     expect(await calibrate(target, 0)).not.toBe(first);
   });
 
+  test('a target whose other variables differ reuses the calibration; another NODE_OPTIONS measures again', async () => {
+    const target = (env: Record<string, string>) => ({ ...referenceTarget(), env });
+    const first = await calibrate(target({ ACK_SPEC_MODE: 'one' }), 0);
+    expect(await calibrate(target({ ACK_SPEC_MODE: 'two' }))).toBe(first);
+    expect(await calibrate(target({ ACK_SPEC_MODE: 'one', NODE_OPTIONS: '--no-warnings' }))).not.toBe(first);
+  });
+
+  test('times from another runner are not remembered for real calibrations', async () => {
+    const target = { ...referenceTarget(), env: { ACK_SPEC_PROBE: 'not-remembered' } };
+    const fake = await calibrate(target, 0, async () => 5000);
+    expect(fake.scale).toBeGreaterThan(1);
+    expect(await calibrate(target)).not.toBe(fake);
+  });
+
   test.each([
     { times: [120], settled: false },
     { times: [120, 140], settled: true },
@@ -86,7 +100,7 @@ describe('the probe', () => {
   /** A calibration of the reference whose probes take `times` in turn, and how many ran. */
   async function calibrateWith(times: number[], tag: string): Promise<{ calibration: Calibration; probes: number }> {
     let probes = 0;
-    // An environment of its own: the fake times are not kept for the reference's real calibrations.
+    // Fixed times: calibrate keeps no calibration another runner measured, so real ones never see these.
     const target = { ...referenceTarget(), env: { ACK_SPEC_PROBE: tag } };
     const calibration = await calibrate(target, 0, async () => times[probes++] ?? Number.NaN);
     return { calibration, probes };
