@@ -164,7 +164,7 @@ export async function calibrate(target: Target, maxAgeMs = CALIBRATION_MAX_AGE_M
   // Only real probes are remembered: times another runner gives (a spec's fixed ones) stay with its call.
   const remembered = time === timeOnce;
   const known = remembered ? recent.get(key) : undefined;
-  if (known !== undefined && performance.now() - known.at < maxAgeMs) return known.calibration;
+  if (known !== undefined && performance.now() - known.at < maxAgeMs) return withScenarioLimitNow(known.calibration);
   const times: number[] = [];
   do times.push(await time(probe, target));
   while (!probesSettle(times));
@@ -177,6 +177,16 @@ export async function calibrate(target: Target, maxAgeMs = CALIBRATION_MAX_AGE_M
   const calibration = { probe: shown, startMs, scale, bounds: boundsAt(scale) };
   if (remembered) recent.set(key, { at: performance.now(), calibration });
   return calibration;
+}
+
+/**
+ * A remembered calibration with the scenario limit ACK_GRADER_SCENARIO_MS sets
+ * now ({@link boundsAt}): a spec that sets it after an earlier grade measured
+ * the machine still cuts its scenario off. The same object when nothing changed.
+ */
+function withScenarioLimitNow(calibration: Calibration): Calibration {
+  const bounds = boundsAt(calibration.scale);
+  return bounds.scenario === calibration.bounds.scenario ? calibration : { ...calibration, bounds };
 }
 
 /**

@@ -78,6 +78,17 @@ describe('the probe', () => {
     expect(await calibrate(target({ ACK_SPEC_MODE: 'one', NODE_OPTIONS: '--no-warnings' }))).not.toBe(first);
   });
 
+  test('a remembered calibration takes the scenario limit set since it was measured', async ({ onTestFinished }) => {
+    const target = referenceTarget();
+    const first = await calibrate(target, 0);
+    process.env.ACK_GRADER_SCENARIO_MS = '1234';
+    onTestFinished(() => {
+      delete process.env.ACK_GRADER_SCENARIO_MS;
+    });
+    const again = await calibrate(target);
+    expect([again.startMs, again.bounds.scenario, again.bounds.reply]).toEqual([first.startMs, 1234, first.bounds.reply]);
+  });
+
   test('times from another runner are not remembered for real calibrations', async () => {
     const target = { ...referenceTarget(), env: { ACK_SPEC_PROBE: 'not-remembered' } };
     const fake = await calibrate(target, 0, async () => 5000);
