@@ -44,6 +44,13 @@ function hostile(mode: string, env: Record<string, string> = {}): { target: Targ
 /** Grades the order item alone (the clients' scenario runs first, as always). */
 const gradeOrder = (target: Target, direct = false): Promise<TargetGrade> => gradeTarget(target, { only: ['order-x-first'], direct });
 
+/**
+ * Grades the order item alone where the spec expects it lost: without the confirming run, since the hostile
+ * program loses it the same way every time (it tries its wall before it serves) and a second run would only
+ * repeat the attempt; spec/grader-confirm.test.ts is where the confirming run is tested.
+ */
+const gradeOrderToLose = (target: Target, direct = false): Promise<TargetGrade> => gradeTarget(target, { only: ['order-x-first'], direct, confirm: false });
+
 /** The order item's verdict. */
 const order = (grade: TargetGrade): TargetGrade['items'][number]['verdict'] => grade.items.find((item) => item.id === 'order-x-first')!.verdict;
 
@@ -89,7 +96,7 @@ test.skipIf(why !== undefined)('without the sandbox the same server reads the ca
   const canary = join(home, 'canary');
   writeFileSync(canary, 'canary-secret\n');
   const { target } = hostile('canary', { HOSTILE_CANARY: canary });
-  const grade = await gradeOrder(target, true);
+  const grade = await gradeOrderToLose(target, true);
   expect(order(grade).passed).toBe(false);
   expect(quoted(grade)).toContain(`hostile canary: BREACH: read ${canary}: canary-secret`);
 });
@@ -103,7 +110,7 @@ test.skipIf(why !== undefined)('a server sees no network interface but loopback'
 
 test.skipIf(why !== undefined)("without the sandbox the same server sees the machine's interfaces (the control)", { timeout: 240_000 }, async () => {
   const { target } = hostile('interfaces');
-  const grade = await gradeOrder(target, true);
+  const grade = await gradeOrderToLose(target, true);
   const machine = spawnSync('python3', ['-c', 'import socket; print(len(socket.if_nameindex()))'], { encoding: 'utf8' });
   if (machine.stdout.trim() === '1') return; // a machine with loopback alone has nothing to show
   expect(order(grade).passed).toBe(false);
@@ -128,7 +135,7 @@ test.skipIf(why !== undefined)('a server that allocates far more memory than the
 
 test.skipIf(why !== undefined)('a server that writes a file over the size limit is stopped at 64 MiB, and its verdict names the limit', { timeout: 240_000 }, async () => {
   const { target, lock, tag } = hostile('filesize');
-  const grade = await gradeOrder(target);
+  const grade = await gradeOrderToLose(target);
   expect(order(grade).passed).toBe(false);
   expect(quoted(grade)).toContain('hostile filesize: stopped: File too large after 64 MiB');
   expect(order(grade).hint).toBe('server crashed: OSError: [Errno 27] File too large; the sandbox allows files of up to 64 MiB');
@@ -138,7 +145,7 @@ test.skipIf(why !== undefined)('a server that writes a file over the size limit 
 
 test.skipIf(why !== undefined)('a server killed by SIGXFSZ for a file over the size limit has a verdict that says so', { timeout: 240_000 }, async () => {
   const { target, lock } = hostile('filesize', { HOSTILE_SIGXFSZ: 'default' });
-  const grade = await gradeOrder(target);
+  const grade = await gradeOrderToLose(target);
   expect(order(grade).passed).toBe(false);
   expect(order(grade).hint).toBe("server was killed by SIGXFSZ: it wrote a file past the sandbox's limit of 64 MiB per file");
   expect(held(lock)).toBe(false);
@@ -151,7 +158,8 @@ test.skipIf(why !== undefined)('a server that sleeps forever is ended by the sce
     delete process.env.ACK_GRADER_SCENARIO_MS;
   });
   const notes: string[] = [];
-  const grade = await gradeTarget(target, { only: ['order-x-first'], onNote: (line) => notes.push(line) });
+  // Without the confirming run, as gradeOrderToLose: a second run would wait out the same limit again.
+  const grade = await gradeTarget(target, { only: ['order-x-first'], confirm: false, onNote: (line) => notes.push(line) });
   expect([order(grade).passed, order(grade).detail]).toEqual([false, 'the scenario did not finish within 3 s']);
   expect(held(lock)).toBe(false);
   const copy = notes.map((line) => / is a private copy in (\S+)/.exec(line)?.[1]).find((path) => path !== undefined);
