@@ -24,7 +24,8 @@ function tempDir(context: TestContext): string {
 
 /** Runs the compiled grader for the test of `context` and returns how it ended and what it printed. */
 async function grade(context: TestContext, args: readonly string[], waitMs = 230_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = launch(useScene(context), { label: 'grade', argv: ['node', 'dist/grader/cli.js', ...args], cwd: REPO_ROOT });
+  // Without coverage: the grader is not impl/, so what V8 would write is read and dropped; the programs it grades write theirs.
+  const child = launch(useScene(context), { label: 'grade', argv: ['node', 'dist/grader/cli.js', ...args], cwd: REPO_ROOT, env: { NODE_V8_COVERAGE: '' } });
   const exit = await child.waitForExit(waitMs);
   return { code: exit.code, stdout: child.output(), stderr: child.output('stderr') };
 }

@@ -27,7 +27,8 @@ function tempDir(forFile = false): string {
 
 /** Runs the compiled grader and returns how it ended and what it printed. */
 async function grade(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = launch(useScene(), { label: 'grade', argv: ['node', 'dist/grader/cli.js', ...args], cwd: REPO_ROOT });
+  // Without coverage: the grader is not impl/, so what V8 would write is read and dropped; the programs it grades write theirs.
+  const child = launch(useScene(), { label: 'grade', argv: ['node', 'dist/grader/cli.js', ...args], cwd: REPO_ROOT, env: { NODE_V8_COVERAGE: '' } });
   const exit = await child.waitForExit(170_000);
   return { code: exit.code, stdout: child.output(), stderr: child.output('stderr') };
 }
