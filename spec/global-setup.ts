@@ -21,7 +21,7 @@ import {
 } from './coverage/pipeline.js';
 import { COVERAGE_GATES } from '../scripts/coverage-gates.js';
 import { STRESS_RUNS_ENV } from './support/repeat.js';
-import { formatFigures, medianColdStart, parsePidLog, shownSpecPath, slowestFiles, spawnFloor, type LoggedPid } from './support/suite-figures.js';
+import { coldStarts, formatFigures, median, parsePidLog, shownSpecPath, slowestFiles, spawnFloor, type LoggedPid } from './support/suite-figures.js';
 
 /** Coverage below these percentages of impl/ fails the run (the same gates npm run handin holds the summary to). */
 export const THRESHOLDS = COVERAGE_GATES;
@@ -39,6 +39,9 @@ function readPids(file: string): LoggedPid[] {
 /** The program whose cold start is the unit of the spawn floor: the reference server, asked for its usage. */
 const REFERENCE_START = [process.execPath, join(REPO_ROOT, 'dist', 'impl', 'server.js'), '--help'];
 
+/** How many times the reference is started at each end of the run to time its cold start. */
+const COLD_STARTS_EACH_END = 5;
+
 /** Whether every spec file ran (a filtered run cannot meet the thresholds). */
 function ranEverySpec(project: TestProject): { all: boolean; ran: number; total: number } {
   const specs = readdirSync(join(REPO_ROOT, 'spec'), { recursive: true, encoding: 'utf8' });
@@ -49,8 +52,9 @@ function ranEverySpec(project: TestProject): { all: boolean; ran: number; total:
 
 export default function setup(project: TestProject): () => Promise<void> {
   const started = performance.now();
-  // Measured here, before the workers start, on the machine as it is for this run (busy or quiet).
-  const coldStartMs = medianColdStart(REFERENCE_START, 5, REPO_ROOT);
+  // Timed here, before the workers start, and again once they are done, on the machine as it is for this run (busy or
+  // quiet): this host's speed drifts within minutes, so one end alone can be far from the run it measures.
+  const startsBefore = coldStarts(REFERENCE_START, COLD_STARTS_EACH_END, REPO_ROOT);
   const suiteDir = mkdtempSync(join(tmpdir(), 'ack-suite-'));
   mkdirSync(join(suiteDir, 'v8'));
   mkdirSync(join(suiteDir, NAMESPACED_DIR));
@@ -94,8 +98,11 @@ export default function setup(project: TestProject): () => Promise<void> {
         if (scope.all && percent[metric] < minimum) problems.push(`coverage of impl/ ${metric} is ${percent[metric]} %, below ${minimum} %`);
       }
       const wallSeconds = (performance.now() - started) / 1000;
+      const startsAfter = coldStarts(REFERENCE_START, COLD_STARTS_EACH_END, REPO_ROOT);
+      const coldStartMs = median([...startsBefore, ...startsAfter]);
+      const ends = { before: median(startsBefore), after: median(startsAfter) };
       const files = project.vitest.state.getFiles().map((file) => ({ file: shownSpecPath(REPO_ROOT, file.filepath), seconds: (file.result?.duration ?? 0) / 1000 }));
-      const floor = spawnFloor({ processes: pids.length, coldStartMs, cores: availableParallelism(), wallSeconds });
+      const floor = spawnFloor({ processes: pids.length, coldStartMs, ends, cores: availableParallelism(), wallSeconds });
       console.log(`\n${formatFigures(slowestFiles(files, pids, 10), floor).join('\n')}`);
       console.log(
         `\nSuite: started ${pids.length} child processes, ${alive.length} left running; ` +

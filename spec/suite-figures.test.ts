@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { SLOW_FIRST } from './support/sequencer.js';
-import { formatFigures, medianColdStart, parsePidLog, slowestFiles, spawnFloor } from './support/suite-figures.js';
+import { coldStarts, formatFigures, median, parsePidLog, slowestFiles, spawnFloor } from './support/suite-figures.js';
 
 describe('the pid log', () => {
   test.each([
@@ -71,12 +71,31 @@ describe('the spawn floor', () => {
 });
 
 describe('the cold start', () => {
-  test('of a program that runs is a positive number of milliseconds', () => {
-    expect(medianColdStart([process.execPath, '-e', '0'], 1, process.cwd())).toBeGreaterThan(0);
+  test('of a program that runs is timed once per start, each a positive number of milliseconds', () => {
+    const times = coldStarts([process.execPath, '-e', '0'], 2, process.cwd());
+    expect(times).toHaveLength(2);
+    expect(Math.min(...times)).toBeGreaterThan(0);
   });
 
-  test('of a program that fails is not a number', () => {
-    expect(medianColdStart([process.execPath, '-e', 'process.exit(3)'], 1, process.cwd())).toBeNaN();
+  test('of a program that fails is not timed, and the median of nothing is not a number', () => {
+    const times = coldStarts([process.execPath, '-e', 'process.exit(3)'], 1, process.cwd());
+    expect([times, median(times)]).toEqual([[], Number.NaN]);
+  });
+
+  test.each([
+    [[70], 70],
+    [[90, 60, 70], 70],
+    [[60, 70, 80, 90], 80],
+    [[52, 55, 51, 54, 53, 90, 95, 88, 92, 91], 88],
+  ])('the median of %j is %s', (times, expected) => {
+    expect(median(times)).toBe(expected);
+  });
+
+  test('timed at both ends of the run, each end is shown beside the median of all', () => {
+    const floor = spawnFloor({ processes: 1000, coldStartMs: 88, ends: { before: 53, after: 91 }, cores: 2, wallSeconds: 88 });
+    expect(formatFigures([], floor).at(-1)).toBe(
+      'Spawn floor: 1000 processes × 88 ms cold start (the median of starts before the specs, 53 ms, and after them, 91 ms) ÷ 2 cores = 44.0 s; wall time 88.0 s is 2.00× the floor',
+    );
   });
 });
 

@@ -3,7 +3,8 @@
  * times and the child processes each started, and how its wall time compares
  * with its spawn floor (the time the processes it started would take to start
  * if nothing else happened: the median cold start of the reference program
- * here, times the processes, over the cores). A suite near its floor spends
+ * here, timed before the specs and again after them, times the processes,
+ * over the cores). A suite near its floor spends
  * its time starting programs; one far above it waits or repeats itself.
  */
 import { spawnSync } from 'node:child_process';
@@ -63,11 +64,19 @@ export function slowestFiles(files: ReadonlyArray<{ file: string; seconds: numbe
     .map(({ file, seconds }) => ({ file, seconds, processes: perFile.get(file) ?? 0 }));
 }
 
+/** The medians, in milliseconds, of the cold starts timed before the specs and after them. */
+export interface ColdStartEnds {
+  readonly before: number;
+  readonly after: number;
+}
+
 /** What the wall time is made of, as far as starting processes goes. */
 export interface SpawnFloor {
   readonly processes: number;
   /** The median cold start of the reference program, in milliseconds. */
   readonly coldStartMs: number;
+  /** Where the cold start was timed at both ends of the run: each end's median, shown beside the overall one. */
+  readonly ends?: ColdStartEnds;
   readonly cores: number;
   /** processes × cold start ÷ cores, in seconds. */
   readonly floorSeconds: number;
@@ -82,7 +91,7 @@ export interface SpawnFloor {
  * @example
  * spawnFloor({ processes: 1000, coldStartMs: 100, cores: 2, wallSeconds: 100 }); // floorSeconds 50, ratio 2
  */
-export function spawnFloor(run: { processes: number; coldStartMs: number; cores: number; wallSeconds: number }): SpawnFloor {
+export function spawnFloor(run: { processes: number; coldStartMs: number; ends?: ColdStartEnds; cores: number; wallSeconds: number }): SpawnFloor {
   const floorSeconds = (run.processes * run.coldStartMs) / 1000 / Math.max(1, run.cores);
   return { ...run, floorSeconds, ratio: floorSeconds > 0 ? run.wallSeconds / floorSeconds : Number.POSITIVE_INFINITY };
 }
@@ -97,22 +106,23 @@ export function formatFigures(slowest: readonly FileFigure[], floor: SpawnFloor)
   const width = Math.max(0, ...slowest.map(({ file }) => file.length));
   const rows = slowest.map(({ file, seconds, processes }) => `  ${file.padEnd(width)}  ${seconds.toFixed(1).padStart(6)} s  ${String(processes).padStart(5)} processes`);
   const ratio = Number.isFinite(floor.ratio) ? `is ${floor.ratio.toFixed(2)}× the floor` : 'and no floor to compare (no process started)';
+  const ends = floor.ends === undefined ? '' : ` (the median of starts before the specs, ${floor.ends.before.toFixed(0)} ms, and after them, ${floor.ends.after.toFixed(0)} ms)`;
   return [
     `Slowest ${slowest.length} spec files (time, child processes started):`,
     ...rows,
-    `Spawn floor: ${floor.processes} processes × ${floor.coldStartMs.toFixed(0)} ms cold start ÷ ${floor.cores} cores = ${floor.floorSeconds.toFixed(1)} s; ` +
+    `Spawn floor: ${floor.processes} processes × ${floor.coldStartMs.toFixed(0)} ms cold start${ends} ÷ ${floor.cores} cores = ${floor.floorSeconds.toFixed(1)} s; ` +
       `wall time ${floor.wallSeconds.toFixed(1)} s ${ratio}`,
   ];
 }
 
 /**
- * The median time, in milliseconds, of `runs` starts of `argv` one after
- * another (each to its exit); NaN if it cannot run.
+ * The times, in milliseconds, of `runs` starts of `argv` one after another
+ * (each to its exit), leaving out any that failed: none if it cannot run.
  *
  * @example
- * medianColdStart(['node', 'dist/impl/server.js', '--help'], 5, process.cwd()); // about 60 here
+ * coldStarts(['node', 'dist/impl/server.js', '--help'], 5, process.cwd()); // [61, 58, 60, 63, 59] here
  */
-export function medianColdStart(argv: readonly string[], runs: number, cwd: string): number {
+export function coldStarts(argv: readonly string[], runs: number, cwd: string): number[] {
   const [command, ...args] = argv;
   const times: number[] = [];
   for (let run = 0; run < runs; run += 1) {
@@ -122,8 +132,18 @@ export function medianColdStart(argv: readonly string[], runs: number, cwd: stri
     const result = spawnSync(command ?? 'true', args, { cwd, stdio: 'ignore', env: withoutSlowStart({ ...process.env, NODE_V8_COVERAGE: '' }) });
     if (result.error === undefined && result.status === 0) times.push(performance.now() - started);
   }
-  times.sort((a, b) => a - b);
-  return times.length === 0 ? Number.NaN : times[Math.floor(times.length / 2)]!;
+  return times;
+}
+
+/**
+ * The median of `times` (the upper one of an even count); NaN for none.
+ *
+ * @example
+ * median([60, 90, 70]); // 70
+ */
+export function median(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** A spec file's path as the figures show it: relative to the repository. */
