@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { SPEC_FILE_ENV } from './process.js';
 
 /**
  * Finds `command` the way spawn will: a path (relative to `cwd`), or a name
@@ -54,7 +55,11 @@ export function tryCommand(argv: readonly string[], env: Readonly<Record<string,
   const [command, ...args] = argv;
   if (command === undefined) return { ok: false, said: 'no command' };
   const merged = { ...process.env, ...env };
-  const key = JSON.stringify([argv, merged]);
+  // Keyed without the variable naming the spec file that asks (harness/process.ts): no command's answer depends
+  // on it, and the suite's workers run file after file, each asking again.
+  const keyed: NodeJS.ProcessEnv = { ...merged };
+  delete keyed[SPEC_FILE_ENV];
+  const key = JSON.stringify([argv, keyed]);
   const known = checks.get(key);
   if (known !== undefined) return known;
   const run = spawnSync(command, args, { env: merged, encoding: 'utf8', timeout: 10_000 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { commandWorks, findCommand, resolveShim, tryCommand } from '../harness/commands.js';
+import { SPEC_FILE_ENV } from '../harness/process.js';
 import { launchable } from '../grader/interpreters.js';
 import { loadTarget, referenceTarget, type Target } from '../grader/target.js';
 
@@ -70,6 +71,22 @@ describe('a command', () => {
     script(counted, `echo x >> '${tried}'`);
     for (const env of [{}, {}, { PYENV_VERSION: '2.0' }] as Array<Record<string, string>>) expect(tryCommand([counted, '--version'], env).ok).toBe(true);
     expect(readFileSync(tried, 'utf8')).toBe('x\nx\n');
+  });
+
+  test('is tried once for every spec file that asks: the variable naming the file is not part of the environment it is keyed by', ({ onTestFinished }) => {
+    const tried = join(root, 'tried-by-files');
+    const counted = join(root, 'plain', 'askedpy');
+    script(counted, `echo x >> '${tried}'`);
+    const asker = process.env[SPEC_FILE_ENV];
+    onTestFinished(() => {
+      if (asker === undefined) delete process.env[SPEC_FILE_ENV];
+      else process.env[SPEC_FILE_ENV] = asker;
+    });
+    for (const file of ['spec/one.test.ts', 'spec/two.test.ts']) {
+      process.env[SPEC_FILE_ENV] = file;
+      expect(tryCommand([counted, '--version']).ok).toBe(true);
+    }
+    expect(readFileSync(tried, 'utf8')).toBe('x\n');
   });
 
   test('is looked for on the PATH the target gives, not only this process\'s', () => {
