@@ -5,6 +5,7 @@ import {
   formatAck,
   formatGreeting,
   isAckFor,
+  isBye,
   LineDecoder,
   MAX_LINE_BYTES,
   MAX_NAME_BYTES,
@@ -220,5 +221,22 @@ describe('neutralize', () => {
     ['del\u007f c1\u009b', 'del\\x7f c1\\x9b'],
   ])('prints %j as %j', (text, shown) => {
     expect(neutralize(text)).toBe(shown);
+  });
+});
+
+describe('isBye', () => {
+  test.each([
+    ['Bye', true],
+    ['bye', true],
+    [' BYE ', true],
+    ['\tbYe\t', true],
+    ['bye for now', false],
+    ['Goodbye', false],
+    ['byee', false],
+    ['by', false],
+    ['', false],
+    ['.'.repeat(1024), false],
+  ])('%j ends the chat: %s', (line, ends) => {
+    expect(isBye(line)).toBe(ends);
   });
 });
