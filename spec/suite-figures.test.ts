@@ -85,8 +85,8 @@ describe('the cold start', () => {
   test.each([
     [[70], 70],
     [[90, 60, 70], 70],
-    [[60, 70, 80, 90], 80],
-    [[52, 55, 51, 54, 53, 90, 95, 88, 92, 91], 88],
+    [[60, 70, 80, 90], 75],
+    [[52, 55, 51, 54, 53, 90, 95, 88, 92, 91], 71.5],
   ])('the median of %j is %s', (times, expected) => {
     expect(median(times)).toBe(expected);
   });

@@ -136,14 +136,17 @@ export function coldStarts(argv: readonly string[], runs: number, cwd: string): 
 }
 
 /**
- * The median of `times` (the upper one of an even count); NaN for none.
+ * The median of `times` (of an even count, the mean of the middle two); NaN for none.
  *
  * @example
  * median([60, 90, 70]); // 70
+ * median([60, 90, 70, 80]); // 75
  */
 export function median(times: readonly number[]): number {
   const sorted = [...times].sort((a, b) => a - b);
-  return sorted.length === 0 ? Number.NaN : sorted[Math.floor(sorted.length / 2)]!;
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** A spec file's path as the figures show it: relative to the repository. */
