@@ -17,8 +17,12 @@ import { AppError, appError, EXIT } from './errors.js';
 export interface Output {
   /** One line on the console (stdout). */
   print(line: string): void;
-  /** Text as it is, on stdout; false when stdout is behind (see `stdout`'s 'drain'). */
-  write(text: string): boolean;
+  /**
+   * Text as it is, on stdout; false when stdout is behind (see `stdout`'s
+   * 'drain'). `encoding` 'latin1' is for text known to be ASCII: the same
+   * bytes as UTF-8, copied rather than encoded.
+   */
+  write(text: string, encoding?: 'utf8' | 'latin1'): boolean;
   /** One line on stderr. */
   printError(line: string): void;
   /** Emits 'drain' when `write` may go on after returning false. */
@@ -35,7 +39,7 @@ export const processOutput: Output = {
   print: (line) => {
     processOutput.write(`${line}\n`);
   },
-  write: (text) => stdoutGone || process.stdout.write(text),
+  write: (text, encoding = 'utf8') => stdoutGone || process.stdout.write(text, encoding),
   printError: (line) => {
     process.stderr.write(`${line}\n`);
   },

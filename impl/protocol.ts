@@ -269,6 +269,21 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 // eslint-disable-next-line no-control-regex
 const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+// Anything but printable ASCII (space to tilde).
+const NOT_PRINTABLE_ASCII = /[^\u0020-\u007e]/;
+
+/**
+ * Whether `text` is printable ASCII only: nothing for {@link neutralize} to
+ * replace, and the same bytes in Latin-1 as in UTF-8.
+ *
+ * @example
+ * isPrintableAscii('hello there'); // true
+ * isPrintableAscii('Zoë'); // false
+ */
+export function isPrintableAscii(text: string): boolean {
+  return !NOT_PRINTABLE_ASCII.test(text);
+}
+
 /**
  * Makes peer-supplied text safe to print: every control character becomes a
  * visible `\xHH`, so a name cannot move the cursor, change colours or clear

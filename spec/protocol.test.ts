@@ -6,6 +6,7 @@ import {
   formatGreeting,
   isAckFor,
   isBye,
+  isPrintableAscii,
   LineDecoder,
   MAX_LINE_BYTES,
   MAX_NAME_BYTES,
@@ -238,5 +239,19 @@ describe('isBye', () => {
     ['.'.repeat(1024), false],
   ])('%j ends the chat: %s', (line, ends) => {
     expect(isBye(line)).toBe(ends);
+  });
+});
+
+describe('isPrintableAscii', () => {
+  test.each([
+    ['hello there', true],
+    ['~ !', true],
+    ['', true],
+    ['Zoë', false],
+    ['tab\there', false],
+    ['\u007f', false],
+    ['\u0085', false],
+  ])('%j is printable ASCII: %s', (text, plain) => {
+    expect(isPrintableAscii(text)).toBe(plain);
   });
 });
