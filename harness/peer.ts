@@ -3,13 +3,49 @@
  * byte, and a fake server that a real client connects to. They test one
  * program alone, with exact control over what it is sent.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import net, { type Socket } from 'node:net';
 import { resetSocket } from './reset.js';
 import type { Resource, Scene } from './scene.js';
 import { quoteBlock, splitLines } from './text.js';
 import { waitUntil } from './wait.js';
+
+/** Where a {@link Peer} is in comparing what it receives with an expected stream. */
+interface Comparison {
+  readonly expected: () => Buffer | undefined;
+  /** What is left of the expected chunk being compared. */
+  pending: Buffer;
+  bytes: number;
+  firstDifference: number | undefined;
+}
+
+/** Compares `chunk`, received next, with what `comparison` expects next. */
+function compare(comparison: Comparison, chunk: Buffer): void {
+  for (let offset = 0; offset < chunk.length; ) {
+    if (comparison.pending.length === 0) {
+      const next = comparison.expected();
+      if (next === undefined) {
+        comparison.firstDifference ??= comparison.bytes; // bytes past the end of the expected stream
+        comparison.bytes += chunk.length - offset;
+        return;
+      }
+      comparison.pending = next;
+    }
+    const length = Math.min(comparison.pending.length, chunk.length - offset);
+    const got = chunk.subarray(offset, offset + length);
+    if (comparison.firstDifference === undefined && !got.equals(comparison.pending.subarray(0, length))) {
+      let same = 0;
+      while (got[same] === comparison.pending[same]) same += 1;
+      comparison.firstDifference = comparison.bytes + same;
+    }
+    comparison.pending = comparison.pending.subarray(length);
+    comparison.bytes += length;
+    offset += length;
+  }
+}
+
+/** How a comparison's transcript says where the bytes first differed, if they did. */
+const differs = (comparison: Comparison): string => (comparison.firstDifference === undefined ? '' : `, first difference at byte ${comparison.firstDifference}`);
 
 /** One end of a raw TCP connection, scripted by a test. */
 export class Peer implements Resource {
@@ -20,7 +56,7 @@ export class Peer implements Resource {
   #received = Buffer.alloc(0);
   /** Where each 'data' chunk ended in #received: a program reading with one recv() per message sees these boundaries. */
   readonly #chunkEnds: number[] = [];
-  #digest: { hash: Hash; bytes: number } | undefined;
+  #comparison: Comparison | undefined;
   #ended = false;
   #closed = false;
   #error: string | undefined;
@@ -37,9 +73,8 @@ export class Peer implements Resource {
     this.#socket = socket;
     this.#updates.setMaxListeners(0);
     socket.on('data', (chunk: Buffer) => {
-      if (this.#digest) {
-        this.#digest.hash.update(chunk);
-        this.#digest.bytes += chunk.length;
+      if (this.#comparison) {
+        compare(this.#comparison, chunk);
       } else {
         this.#received = Buffer.concat([this.#received, chunk]);
         this.#chunkEnds.push(this.#received.length);
@@ -159,24 +194,30 @@ export class Peer implements Resource {
   }
 
   /**
-   * From now on, bytes received are counted and hashed (SHA-1) instead of
-   * kept, so a test can receive gigabytes and still check every byte.
+   * From now on, bytes received are compared with the stream `expected`
+   * yields, chunk after chunk (undefined once it has no more), instead of
+   * kept, so a test can receive gigabytes and still check every byte, without
+   * hashing them on both sides.
    */
-  digestFromHere(): void {
-    this.#digest = { hash: createHash('sha1'), bytes: 0 };
+  compareFromHere(expected: () => Buffer | undefined): void {
+    this.#comparison = { expected, pending: Buffer.alloc(0), bytes: 0, firstDifference: undefined };
   }
 
-  /** Waits until `bytes` bytes have been digested; returns their SHA-1 in hex. */
-  async waitForDigest(bytes: number, timeoutMs?: number): Promise<string> {
+  /**
+   * Waits until `bytes` bytes have been compared (or the connection closed);
+   * returns how many were, and the offset of the first that differed from
+   * the expected stream or came after its end, if any.
+   */
+  async waitForCompared(bytes: number, timeoutMs?: number): Promise<{ bytes: number; firstDifference: number | undefined }> {
     await waitUntil({
       emitter: this.#updates,
-      done: () => (this.#digest?.bytes ?? 0) >= bytes || this.#closed,
-      what: `${this.label} to receive ${bytes} bytes (has ${this.#digest?.bytes ?? 0})`,
+      done: () => (this.#comparison?.bytes ?? 0) >= bytes || this.#closed,
+      what: `${this.label} to receive ${bytes} bytes (has ${this.#comparison?.bytes ?? 0})`,
       context: () => this.#scene.transcript(),
-      error: new Error('waitForDigest'),
+      error: new Error('waitForCompared'),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
-    return this.#digest?.hash.copy().digest('hex') ?? '';
+    return { bytes: this.#comparison?.bytes ?? 0, firstDifference: this.#comparison?.firstDifference };
   }
 
   /** Stops reading (the kernel buffers fill, then the sender is held back). */
@@ -213,8 +254,8 @@ export class Peer implements Resource {
   transcript(): string {
     const state = this.#closed ? 'closed' : this.#ended ? 'peer ended' : 'open';
     const error = this.#error ? `, error ${this.#error}` : '';
-    const digested = this.#digest ? `, ${this.#digest.bytes} bytes digested` : '';
-    return [`── ${this.label} (${state}${error}${digested})`, quoteBlock('received:', this.text())].join('\n');
+    const compared = this.#comparison ? `, ${this.#comparison.bytes} bytes compared${differs(this.#comparison)}` : '';
+    return [`── ${this.label} (${state}${error}${compared})`, quoteBlock('received:', this.text())].join('\n');
   }
 
   /** Destroys the socket without waiting for the other side to finish, and waits until it has closed. */

@@ -124,6 +124,23 @@ describe('resets', () => {
   });
 });
 
+describe('comparing what a peer receives with an expected stream', () => {
+  test.each([
+    { what: 'the same bytes, cut elsewhere', sent: ['abc', 'defgh'], expected: ['abcd', 'efgh'], result: { bytes: 8, firstDifference: undefined } },
+    { what: 'one byte changed', sent: ['abcdXfgh'], expected: ['abcd', 'efgh'], result: { bytes: 8, firstDifference: 4 } },
+    { what: 'bytes past its end', sent: ['abcdefghij'], expected: ['abcd', 'efgh'], result: { bytes: 10, firstDifference: 8 } },
+  ])('$what', async ({ sent, expected, result }) => {
+    const scene = useScene();
+    const server = await startFakeServer(scene);
+    const peer = await connectPeer(scene, server, 'comparing');
+    const chunks = expected.map((text) => Buffer.from(text));
+    peer.compareFromHere(() => chunks.shift());
+    const sender = await server.waitForPeer();
+    for (const text of sent) await sender.send(text);
+    expect(await peer.waitForCompared(result.bytes)).toEqual(result);
+  });
+});
+
 describe('environment', () => {
   test('a program starts without NODE_EXTRA_CA_CERTS, which slows every Node 20 start, even when it is asked for', async () => {
     const scene = useScene();
