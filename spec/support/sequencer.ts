@@ -4,7 +4,8 @@
  * then it goes by file size, which says little here. The files that grade
  * whole submissions take the longest, and a long file started last keeps
  * the run going after every other file is done, so they start first, in the
- * order below, and the rest follow in vitest's own order.
+ * order below, then the other long ones, and the rest follow in vitest's own
+ * order.
  */
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -21,6 +22,22 @@ export const SLOW_FIRST: readonly string[] = [
   'spec/grader-sandbox.test.ts',
   'spec/gradescope.test.ts',
   'spec/grader-isolation.test.ts',
+  // Then the other files that take ten seconds or more, so that the run ends on many short files, not on one
+  // long one: started late by vitest's order (by file size on a fresh clone), chat-backpressure or harness ran
+  // alone for the last 5 to 7 s of a run.
+  'spec/chat-backpressure.test.ts',
+  'spec/lint.test.ts',
+  'spec/client.test.ts',
+  'spec/faults.test.ts',
+  'spec/chat.test.ts',
+  'spec/faults-server.test.ts',
+  'spec/grader-timing.test.ts',
+  'spec/samples.test.ts',
+  'spec/mininet.test.ts',
+  'spec/cli.test.ts',
+  'spec/names.test.ts',
+  'spec/fuzz.test.ts',
+  'spec/harness.test.ts',
 ];
 
 /** Starts {@link SLOW_FIRST} first, then the rest as vitest would. */
