@@ -225,33 +225,25 @@ describe('neutralize', () => {
   });
 });
 
-describe('isBye', () => {
-  test.each([
-    ['Bye', true],
-    ['bye', true],
-    [' BYE ', true],
-    ['\tbYe\t', true],
-    ['bye for now', false],
-    ['Goodbye', false],
-    ['byee', false],
-    ['by', false],
-    ['', false],
-    ['.'.repeat(1024), false],
-  ])('%j ends the chat: %s', (line, ends) => {
-    expect(isBye(line)).toBe(ends);
-  });
-});
-
-describe('isPrintableAscii', () => {
-  test.each([
-    ['hello there', true],
-    ['~ !', true],
-    ['', true],
-    ['Zoë', false],
-    ['tab\there', false],
-    ['\u007f', false],
-    ['\u0085', false],
-  ])('%j is printable ASCII: %s', (text, plain) => {
-    expect(isPrintableAscii(text)).toBe(plain);
-  });
+// The two questions the relay asks of every chat line: does it end the chat, and is it plain ASCII to copy.
+test.each<[string, (text: string) => boolean, string, boolean]>([
+  ['isBye', isBye, 'Bye', true],
+  ['isBye', isBye, 'bye', true],
+  ['isBye', isBye, ' BYE ', true],
+  ['isBye', isBye, '\tbYe\t', true],
+  ['isBye', isBye, 'bye for now', false],
+  ['isBye', isBye, 'Goodbye', false],
+  ['isBye', isBye, 'byee', false],
+  ['isBye', isBye, 'by', false],
+  ['isBye', isBye, '', false],
+  ['isBye', isBye, '.'.repeat(1024), false],
+  ['isPrintableAscii', isPrintableAscii, 'hello there', true],
+  ['isPrintableAscii', isPrintableAscii, '~ !', true],
+  ['isPrintableAscii', isPrintableAscii, '', true],
+  ['isPrintableAscii', isPrintableAscii, 'Zoë', false],
+  ['isPrintableAscii', isPrintableAscii, 'tab\there', false],
+  ['isPrintableAscii', isPrintableAscii, '\u007f', false],
+  ['isPrintableAscii', isPrintableAscii, '\u0085', false],
+])('%s(%j) is %s', (_name, check, text, expected) => {
+  expect(check(text)).toBe(expected);
 });
