@@ -204,14 +204,14 @@ export class Peer implements Resource {
   }
 
   /**
-   * Waits until `bytes` bytes have been compared (or the connection closed);
-   * returns how many were, and the offset of the first that differed from
-   * the expected stream or came after its end, if any.
+   * Waits until `bytes` bytes have been compared, one differed, or the
+   * connection closed; returns how many were compared, and the offset of the
+   * first that differed from the expected stream or came after its end, if any.
    */
   async waitForCompared(bytes: number, timeoutMs?: number): Promise<{ bytes: number; firstDifference: number | undefined }> {
     await waitUntil({
       emitter: this.#updates,
-      done: () => (this.#comparison?.bytes ?? 0) >= bytes || this.#closed,
+      done: () => (this.#comparison?.bytes ?? 0) >= bytes || this.#comparison?.firstDifference !== undefined || this.#closed,
       what: `${this.label} to receive ${bytes} bytes (has ${this.#comparison?.bytes ?? 0})`,
       context: () => this.#scene.transcript(),
       error: new Error('waitForCompared'),
