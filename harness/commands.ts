@@ -5,7 +5,7 @@
  * installed), asked to run.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { SPEC_FILE_ENV } from './process.js';
 
@@ -86,10 +86,13 @@ export function commandWorks(argv: readonly string[], env: Readonly<Record<strin
 function versionFileOf(dir: string): string {
   for (let at = resolve(dir); ; at = dirname(at)) {
     const file = join(at, '.python-version');
-    try {
-      return `${file}\n${readFileSync(file, 'utf8')}`;
-    } catch {
-      // none here: look further up
+    // Looked for before it is read: a failed read throws, and most folders have none.
+    if (existsSync(file)) {
+      try {
+        return `${file}\n${readFileSync(file, 'utf8')}`;
+      } catch {
+        // a folder of that name, not a file (pyenv looks for a file): look further up
+      }
     }
     if (dirname(at) === at) return '';
   }
@@ -112,14 +115,17 @@ const shims = new Map<string, string>();
  */
 export function resolveShim(command: string, cwd: string, env: Readonly<Record<string, string>> = {}): string {
   if (command === '' || command.includes('/')) return command;
-  const merged = { ...process.env, ...env };
+  // Read one by one, not copied: a copy of process.env asks the C library for every variable, and this is
+  // asked for every program of every grade, almost always with a known answer.
+  const variable = (name: string): string | undefined => env[name] ?? process.env[name];
   // What pyenv reads: a folder counts only through the .python-version it finds from there upward, and
   // only where PYENV_VERSION does not decide; PATH's relative entries (rare) make the folder count too.
-  const path = merged.PATH ?? '';
-  const where = path.split(delimiter).some((dir) => dir !== '' && !isAbsolute(dir)) ? cwd : versionFileOf(merged.PYENV_DIR ?? cwd);
-  const key = JSON.stringify([command, where, path, merged.PYENV_ROOT, merged.PYENV_VERSION]);
+  const path = variable('PATH') ?? '';
+  const where = path.split(delimiter).some((dir) => dir !== '' && !isAbsolute(dir)) ? cwd : versionFileOf(variable('PYENV_DIR') ?? cwd);
+  const key = JSON.stringify([command, where, path, variable('PYENV_ROOT'), variable('PYENV_VERSION')]);
   const known = shims.get(key);
   if (known !== undefined) return known;
+  const merged = { ...process.env, ...env };
   let resolved = command;
   const found = findCommand(command, cwd, merged.PATH);
   if (found !== undefined && basename(dirname(found)) === 'shims') {
