@@ -233,6 +233,8 @@ test.each<[string, (text: string) => boolean, string, boolean]>([
   ['isBye', isBye, '\tbYe\t', true],
   ['isBye', isBye, 'bye for now', false],
   ['isBye', isBye, 'Goodbye', false],
+  ['isBye', isBye, 'Bye!', false],
+  ['isBye', isBye, 'I said bye', false],
   ['isBye', isBye, 'byee', false],
   ['isBye', isBye, 'by', false],
   ['isBye', isBye, '', false],
