@@ -1,6 +1,13 @@
 // The command lines of both programs: usage errors, help, and a port in use.
+// Which command lines are wrong, and what each gets told, is the parsers' logic:
+// the table runs it in-process, through the parser and the failure report each
+// program runs first; one bad command line per program runs the real program.
+import { EventEmitter } from 'node:events';
 import { expect, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
+import { parseClientArgs } from '../impl/client-args.js';
+import { reportFailure, type Output } from '../impl/output.js';
+import { parseServerArgs } from '../impl/server-args.js';
 import { startFakeServer } from '../harness/peer.js';
 import { launch, type Child } from '../harness/process.js';
 import type { Scene } from '../harness/scene.js';
@@ -47,13 +54,34 @@ test.for<[Program, string[], string]>([
   ['client', ['--id', 'X', '--name', '-Alice'], `the value after --name starts with "-"; write it as --name=<value>; ${HINT}`],
   ['client', ['--id', 'X', '--name', 'n'.repeat(300)], '--name: the name is 300 bytes long; the limit is 256 bytes of UTF-8'],
   ['client', [...ALICE, '--host', ''], '--host must not be empty'],
-])('the %s with %j exits 2 with one line on stderr: %s', async ([program, args, message], { task }) => {
+])('the %s with %j exits 2 with one line on stderr: %s', ([program, args, message], { task }) => {
   catalogue(task, {
     case: `The ${program} is started with a bad command line: ${JSON.stringify(args)}`,
-    induced: `The harness runs \`node dist/impl/${program}.js\` with these arguments.`,
+    induced: `The arguments go to the ${program}'s command-line parser and failure report, the first things \`node dist/impl/${program}.js\` runs (in-process; the program itself is run with one bad command line each).`,
     behaviour: `It prints \`Error: ${message}\` on stderr, nothing on stdout, and exits 2.`,
     improvement: 'Only the first problem is reported, so a command line with several mistakes takes one run per mistake to fix.',
   });
+  expect(startedWith(program, args)).toEqual({ exit: 2, stdout: [], stderr: [`Error: ${message}`] });
+});
+
+/** What the program started with `args` does before it serves or connects, run in-process: its parser, then its failure report. */
+function startedWith(program: Program, args: readonly string[]): { exit: number | 'runs'; stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const output: Output = { print: (line) => stdout.push(line), write: () => true, printError: (line) => stderr.push(line), stdout: new EventEmitter() };
+  try {
+    (program === 'server' ? parseServerArgs : parseClientArgs)(args);
+    return { exit: 'runs', stdout, stderr };
+  } catch (error) {
+    return { exit: reportFailure(error, output), stdout, stderr };
+  }
+}
+
+// The table's wiring in the real programs: the parser's failure reaches stderr as one line, and the exit code.
+test.each<[Program, string[], string]>([
+  ['server', ['--port', 'abc'], '--port must be a whole number from 0 to 65535, not "abc"'],
+  ['client', ['--id', 'Z', '--name', 'Alice'], '--id must be X or Y, not "Z"'],
+])('the real %s with %j exits 2 with one line on stderr and nothing on stdout', async (program, args, message) => {
   const child = run(useScene(), program, args);
   expect(await outcome(child)).toEqual({ exit: { code: 2, signal: null }, stdout: '', stderr: `Error: ${message}\n` });
 });
