@@ -6,6 +6,7 @@ import { expect, test, type TestContext } from 'vitest';
 import type { TargetGrade } from '../grader/run.js';
 import { commandWorks } from '../harness/commands.js';
 import { launch } from '../harness/process.js';
+import { parseGradeArgs, UsageError } from '../grader/cli-args.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { GRADES_SIDE_BY_SIDE } from './support/side-by-side.js';
 import { useScene } from './support/vitest.js';
@@ -60,10 +61,25 @@ test.for<[string, string[], string]>([
   ['--template with a file, not a folder', ['fixtures/class/template.json', '--template', 'fixtures/class/template.json'], '--template applies to a folder of student folders; fixtures/class/template.json is not a folder'],
   ['--template with a folder without student folders', ['fixtures/class/dee', '--template', 'fixtures/class/template.json'], 'fixtures/class/dee holds no student folder; with --template each folder in it is one student'],
   ['--gradescope with a class', ['fixtures/class', '--template', 'fixtures/class/template.json', '--gradescope', '/tmp/never.json'], '--gradescope grades one submission; name one target, not a folder'],
-])('%s is refused with exit 2 and one line, then the usage', USAGE, async ([, args, message], context) => {
-  const { code, stdout, stderr } = await grade(context, args);
+])('%s is a usage error naming it', ([, args, message]) => {
+  expect(usageError(args)).toBe(message);
+});
+
+/** The message of the usage error `args` makes the grader's parser throw (grader/cli-args.ts), or why there is none. */
+function usageError(args: readonly string[]): string {
+  try {
+    parseGradeArgs(args);
+    return '(parsed without an error)';
+  } catch (error) {
+    return error instanceof UsageError ? error.message : `(not a usage error: ${String(error)})`;
+  }
+}
+
+// The table's wiring in the real command line: the parser's one line, then the usage, on stderr.
+test('a usage error exits 2 with its one line, then the usage, and nothing on stdout', USAGE, async (context) => {
+  const { code, stdout, stderr } = await grade(context, ['--bogus']);
   expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
-  expect(stderr.split('\n')[0]).toBe(`grade: ${message}`);
+  expect(stderr.split('\n')[0]).toBe('grade: unknown option --bogus');
   expect(stderr.split('\n')[1]).toMatch(/^usage: npm run grade -- /);
 });
 
