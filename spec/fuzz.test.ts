@@ -3,35 +3,17 @@
 // never crash the server, never reach its console raw, and never keep the
 // valid pair from its acknowledgment. The server runs in-process
 // (impl/ack-server.ts), so a thousand cases take seconds, not minutes.
-import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { startAckServer } from '../impl/ack-server.js';
-import type { Output } from '../impl/output.js';
 import { greetingPrinted } from '../grader/exchange.js';
 import { waitUntil } from '../harness/wait.js';
+import { RecordingOutput } from './support/in-process-server.js';
 
 const RUNS = 1000;
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** An Output that records every console line and emits 'update' on each. */
-class RecordingOutput extends EventEmitter implements Output {
-  readonly lines: string[] = [];
-  readonly stdout = new EventEmitter();
-  print(line: string): void {
-    this.lines.push(line);
-    this.emit('update');
-  }
-  write(text: string): boolean {
-    for (const line of text.split('\n').slice(0, -1)) this.print(line);
-    return true;
-  }
-  printError(line: string): void {
-    this.print(line);
-  }
-}
 
 /** A raw connection that sends `chunks` one write each, then half-closes or not. */
 interface Junk {

@@ -1,6 +1,9 @@
 // Hostile input to the server from raw sockets: whatever one connection
 // sends, it gets at most one Error line, the server's console stays free of
 // raw control characters, and a valid X and Y still get their acknowledgment.
+// What the server makes of the bytes is its engine's logic, run in-process
+// (spec/support/in-process-server.ts); the real program shows its console
+// once, and its memory under a flood.
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
@@ -8,6 +11,7 @@ import { connectAndSend, connectPeer, type Peer } from '../harness/peer.js';
 import type { Scene } from '../harness/scene.js';
 import { startServer, type RunningServer } from '../grader/launch.js';
 import { referenceTarget } from '../grader/target.js';
+import { startInProcessServer, type InProcessServer } from './support/in-process-server.js';
 import { useScene } from './support/vitest.js';
 
 const ACK = 'X: Alice received before Y: Bob';
@@ -16,9 +20,9 @@ const EXPECTED_GREETING = 'Error: expected a greeting "Client X: <name>" or "Cli
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/; // newlines apart
 
 /** Greets as X then Y and waits for both acknowledgments. */
-async function completeValidPair(scene: Scene, server: RunningServer): Promise<void> {
+async function completeValidPair(scene: Scene, server: RunningServer | InProcessServer): Promise<void> {
   const x = await connectAndSend(scene, server, 'X', 'Client X: Alice\n');
-  await server.child.waitForLine('Received: Client X: Alice');
+  await ('child' in server ? server.child : server).waitForLine('Received: Client X: Alice');
   const y = await connectAndSend(scene, server, 'Y', 'Client Y: Bob\n');
   await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK)]);
 }
@@ -43,14 +47,24 @@ test.for<[string, string | Buffer, string]>([
     improvement: 'none needed; a server could also rate-limit connections that keep sending garbage',
   });
   const scene = useScene();
-  const server = await startServer(scene, referenceTarget());
+  const server = await startInProcessServer();
   const hostile = await connectAndSend(scene, server, 'hostile', bytes);
+  await hostile.waitForEnd();
+  await completeValidPair(scene, server);
+  const code = await server.closed;
+  expect({ reply: hostile.lines(), raw: server.output.lines.filter((line) => RAW_CONTROL.test(line)), code }).toEqual({ reply: [reply], raw: [], code: 0 });
+});
+
+test("the real server's console, stdout and stderr, stays free of raw control characters when a connection sends escape sequences", async () => {
+  const scene = useScene();
+  const server = await startServer(scene, referenceTarget());
+  const hostile = await connectAndSend(scene, server, 'hostile', '\u001b[2J\u001b]0;pwned\u0007\n');
   await hostile.waitForEnd();
   await completeValidPair(scene, server);
   await server.child.waitForExit();
   const printed = [...server.child.lines(), ...server.child.lines('stderr')];
   expect({ reply: hostile.lines(), raw: printed.filter((line) => RAW_CONTROL.test(line)), exit: server.child.exit }).toEqual({
-    reply: [reply],
+    reply: [EXPECTED_GREETING],
     raw: [],
     exit: { code: 0, signal: null },
   });
@@ -87,14 +101,14 @@ test.for([
     improvement: 'the server could refuse control characters in names outright, protecting clients that print without neutralizing',
   });
   const scene = useScene();
-  const server = await startServer(scene, referenceTarget());
+  const server = await startInProcessServer();
   const x = await connectAndSend(scene, server, 'X', `Client X: ${name}\n`);
-  await server.child.waitForLine(`Received: Client X: ${shown}`);
+  await server.waitForLine(`Received: Client X: ${shown}`);
   const y = await connectAndSend(scene, server, 'Y', 'Client Y: Bob\n');
   const ack = `X: ${name} received before Y: Bob`;
   await Promise.all([x.waitForLine(ack), y.waitForLine(ack)]);
-  await server.child.waitForExit();
-  expect(server.child.lines().slice(1)).toEqual([
+  expect(await server.closed).toBe(0);
+  expect(server.output.lines.slice(1)).toEqual([
     `Received: Client X: ${shown}`,
     'Received: Client Y: Bob',
     `Sent: X: ${shown} received before Y: Bob`,
