@@ -14,6 +14,8 @@ import { waitUntil } from '../../harness/wait.js';
 /** An Output that records every console line, stdout's and stderr's in the order printed, and emits 'update' on each. */
 export class RecordingOutput extends EventEmitter implements Output {
   readonly lines: string[] = [];
+  /** The stderr lines alone. */
+  readonly errors: string[] = [];
   readonly stdout = new EventEmitter();
   print(line: string): void {
     this.lines.push(line);
@@ -24,6 +26,7 @@ export class RecordingOutput extends EventEmitter implements Output {
     return true;
   }
   printError(line: string): void {
+    this.errors.push(line);
     this.print(line);
   }
 }
