@@ -6,6 +6,7 @@ import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { expect, onTestFinished, test } from 'vitest';
+import { catalogue } from './catalogue/record.js';
 import { startClient, type AckClient } from '../impl/ack-client.js';
 import type { Output } from '../impl/output.js';
 
@@ -112,6 +113,49 @@ test.each([
   peer.socket.write(`${ack}\r\n`);
   expect(await client.done).toBe(0);
   expect({ out: output.out, err: output.err }).toEqual({ out: ['Sent: Client X: Alice', `Received: ${ack}`], err: [] });
+});
+
+test.each([
+  ['sent in 1-byte writes', [...`${ACK}\n`]],
+  ['ending in \\r\\n', [`${ACK}\r\n`]],
+])('an acknowledgment %s is accepted and printed without its line ending', async (_, writes) => {
+  const { client, output, peer } = await greeted();
+  for (const bytes of writes) peer.socket.write(bytes);
+  expect(await client.done).toBe(0);
+  expect({ out: output.out, err: output.err }).toEqual({ out: ['Sent: Client X: Alice', `Received: ${ACK}`], err: [] });
+});
+
+test('an acknowledgment with an escape sequence in a name is printed neutralized', async ({ task }) => {
+  catalogue(task, {
+    case: 'The acknowledgment carries terminal escape sequences',
+    induced: 'A server written in the spec replies to the client engine (in-process) with a valid acknowledgment whose Y name holds ESC[2J (clear screen) and an OSC title sequence.',
+    behaviour: 'The client prints it with the control characters shown as `\\x1b` and `\\x07`, nothing on stderr, and exits 0 since the reply names Alice.',
+    improvement: 'Only C0 and C1 control characters are neutralized, so other deceptive text such as a right-to-left override (U+202E) is printed as it came.',
+  });
+  const { client, output, peer } = await greeted();
+  peer.socket.write('X: Alice received before Y: Bob\u001b[2J\u001b]0;pwned\u0007\n');
+  expect(await client.done).toBe(0);
+  expect({ out: output.out, err: output.err }).toEqual({ out: ['Sent: Client X: Alice', 'Received: X: Alice received before Y: Bob\\x1b[2J\\x1b]0;pwned\\x07'], err: [] });
+});
+
+test.for([
+  ['hello', 'The reply is not an acknowledgment at all'],
+  ['X: Mallory received before Y: Bob', 'The acknowledgment names someone else as X, in first place'],
+  ['Y: Bob received before X: Mallory', 'The acknowledgment names someone else as X, in second place'],
+] as const)('%j is printed, then done settles with 1 saying it is not its acknowledgment', async ([reply, situation], { task }) => {
+  catalogue(task, {
+    case: situation,
+    induced: `A server written in the spec replies \`${reply}\` to the client engine's greeting (in-process).`,
+    behaviour: `The client prints \`Received: ${reply}\`, then \`Error: the reply is not an acknowledgment naming "Client X: Alice"\` on stderr, and exits 1.`,
+    improvement: 'The client checks only that its own greeting is named, so an acknowledgment naming a wrong Y would still be accepted.',
+  });
+  const { client, output, peer } = await greeted();
+  peer.socket.write(`${reply}\n`);
+  expect(await client.done).toBe(1);
+  expect({ out: output.out, err: output.err }).toEqual({
+    out: ['Sent: Client X: Alice', `Received: ${reply}`],
+    err: ['Error: the reply is not an acknowledgment naming "Client X: Alice"'],
+  });
 });
 
 test.each([
