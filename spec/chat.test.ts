@@ -104,21 +104,7 @@ describe('line length', () => {
     await chat.y.waitForLine(`X: ${line}`);
   });
 
-  test('a line one byte over is not sent by the client, which says so and goes on', async ({ task }) => {
-    catalogue(task, {
-      case: 'A user types a chat line one byte over 1024',
-      induced: 'Client X is fed 1025 × `x` and then `still here` on stdin.',
-      behaviour: 'X prints `Error: the line is 1025 bytes long; the limit is 1024; it was not sent` on stderr and goes on; Y gets only `X: still here`.',
-      improvement: 'The long line is dropped rather than split into several lines, so a pasted paragraph is lost and has to be retyped.',
-    });
-    const chat = await openChat(useScene(), referenceTarget(), NAMES);
-    chat.x.write(`${'x'.repeat(1025)}\nstill here\n`);
-    await chat.y.waitForLine('X: still here');
-    expect({ stderr: chat.x.lines('stderr'), atY: chatLines(chat).Y }).toEqual({
-      stderr: ['Error: the line is 1025 bytes long; the limit is 1024; it was not sent'],
-      atY: ['X: still here'],
-    });
-  });
+  // A typed line one byte over is the client's to refuse: spec/client-engine.test.ts, in-process.
 
   test('a raw client sending a line one byte over ends the chat for both, with a reason each', async ({ task }) => {
     catalogue(task, {
@@ -174,12 +160,7 @@ describe('Bye', () => {
     expect(chatLines(chat)).toEqual({ server: ['Y: Bye'], X: ['Y: Bye'], Y: ['Y: Bye'] });
   });
 
-  test('empty lines are not sent', async () => {
-    const chat = await openChat(useScene(), referenceTarget(), NAMES);
-    chat.x.write('\n   \nreal\n');
-    await chat.y.waitForLine('X: real');
-    expect(chatLines(chat).Y).toEqual(['X: real']);
-  });
+  // Empty and blank typed lines are the client's to drop: spec/client-engine.test.ts, in-process.
 });
 
 describe('departures and interruptions', () => {

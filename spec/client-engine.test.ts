@@ -253,7 +253,19 @@ test('in the chat, the end of the typed input is sent as Bye', async () => {
   expect(output.out.at(-1)).toBe('X: Bye');
 });
 
-test('in the chat, a typed line over 1024 bytes is not sent and the client says so on stderr', async () => {
+test('in the chat, empty and blank typed lines are not sent', async () => {
+  const { keyboard, peer } = await chatting();
+  keyboard.write('\n   \nreal\n');
+  expect(await peer.waitForLines(3)).toEqual(['Client X: Alice', 'ready?', 'real']);
+});
+
+test('in the chat, a typed line over 1024 bytes is not sent and the client says so on stderr', async ({ task }) => {
+  catalogue(task, {
+    case: 'A user types a chat line one byte over 1024',
+    induced: 'The client engine (in-process) is fed 1025 × `x` and then `still here` as typed lines.',
+    behaviour: 'X prints `Error: the line is 1025 bytes long; the limit is 1024; it was not sent` on stderr and goes on; the server gets only `still here`.',
+    improvement: 'The long line is dropped rather than split into several lines, so a pasted paragraph is lost and has to be retyped.',
+  });
   const { keyboard, peer, output } = await chatting();
   keyboard.write(`${'x'.repeat(1025)}\nstill here\n`);
   expect(await peer.waitForLines(3)).toEqual(['Client X: Alice', 'ready?', 'still here']);
