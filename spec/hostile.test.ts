@@ -8,24 +8,15 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
 import { connectAndSend, connectPeer, type Peer } from '../harness/peer.js';
-import type { Scene } from '../harness/scene.js';
-import { startServer, type RunningServer } from '../grader/launch.js';
+import { startServer } from '../grader/launch.js';
 import { referenceTarget } from '../grader/target.js';
-import { startInProcessServer, type InProcessServer } from './support/in-process-server.js';
+import { startInProcessServer } from './support/in-process-server.js';
+import { completeValidPair } from './support/valid-pair.js';
 import { useScene } from './support/vitest.js';
 
-const ACK = 'X: Alice received before Y: Bob';
 const EXPECTED_GREETING = 'Error: expected a greeting "Client X: <name>" or "Client Y: <name>"';
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/; // newlines apart
-
-/** Greets as X then Y and waits for both acknowledgments. */
-async function completeValidPair(scene: Scene, server: RunningServer | InProcessServer): Promise<void> {
-  const x = await connectAndSend(scene, server, 'X', 'Client X: Alice\n');
-  await ('child' in server ? server.child : server).waitForLine('Received: Client X: Alice');
-  const y = await connectAndSend(scene, server, 'Y', 'Client Y: Bob\n');
-  await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK)]);
-}
 
 /** The server's peak resident memory so far, in MB, from /proc. */
 function peakMB(pid: number): number {

@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../grader/launch.js';
 import { referenceTarget } from '../grader/target.js';
 import { hasIpv6Loopback } from './support/network.js';
 import { startInProcessServer, type InProcessServer } from './support/in-process-server.js';
+import { completeValidPair } from './support/valid-pair.js';
 import { useScene } from './support/vitest.js';
 
 const ACK = 'X: Alice received before Y: Bob';
@@ -18,14 +19,6 @@ function greet(scene: Scene, server: RunningServer | InProcessServer, label: str
   return connectAndSend(scene, server, label, `${line}\n`);
 }
 
-/** Greets as X then Y (each after the server printed the last) and checks both get the ack. */
-async function completeValidPair(scene: Scene, server: RunningServer | InProcessServer): Promise<[Peer, Peer]> {
-  const x = await greet(scene, server, 'X', 'Client X: Alice');
-  await ('child' in server ? server.child : server).waitForLine('Received: Client X: Alice');
-  const y = await greet(scene, server, 'Y', 'Client Y: Bob');
-  await Promise.all([x.waitForLine(ACK), y.waitForLine(ACK)]);
-  return [x, y];
-}
 
 describe('an invalid greeting', () => {
   /** The parts of each row's catalogue record that differ from row to row. */
