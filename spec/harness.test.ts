@@ -248,7 +248,7 @@ describe('ports', () => {
     const target: Target = {
       ...referenceTarget(),
       server: {
-        argv: ['node', 'fixtures/harness/in-use-once.mjs', join(dir, 'marker'), '{port}'],
+        argv: ['node', join(REPO_ROOT, 'fixtures/harness/in-use-once.mjs'), join(dir, 'marker'), '{port}'],
         port: 'free',
         ready: '^Listening on ',
       },
