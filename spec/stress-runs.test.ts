@@ -1,6 +1,6 @@
 // How many times a repeated spec runs (spec/support/repeat.ts): once in npm test, as many as asked in test:stress.
 import { expect, test } from 'vitest';
-import { stressRuns } from './support/repeat.js';
+import { stressing, stressRuns } from './support/repeat.js';
 
 test.each([
   [undefined, 1],
@@ -16,4 +16,17 @@ test.each(['0', '-3', '2.5', 'twenty', '1001'])('ACK_STRESS_RUNS=%j is refused i
   expect(() => stressRuns({ ACK_STRESS_RUNS: value })).toThrow(
     `ACK_STRESS_RUNS is ${JSON.stringify(value)}; give a whole number of runs from 1 to 1000, or leave it unset for 1`,
   );
+});
+
+test.each([
+  [undefined, false],
+  ['', false],
+  ['1', true],
+  ['20', true],
+])('with ACK_STRESS_RUNS=%j the volume specs push their full size: %s', (value, full) => {
+  expect(stressing(value === undefined ? {} : { ACK_STRESS_RUNS: value })).toBe(full);
+});
+
+test('a bad ACK_STRESS_RUNS is refused when the volume is asked for too', () => {
+  expect(() => stressing({ ACK_STRESS_RUNS: 'twenty' })).toThrow('ACK_STRESS_RUNS is "twenty"');
 });

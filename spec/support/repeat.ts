@@ -2,7 +2,8 @@
  * How many times a repeated spec runs each case. The inner loop (`npm test`)
  * runs each once: a repetition finds a flaky program, not a wrong one, and
  * costs the student's time on every change. `npm run test:stress` sets
- * ACK_STRESS_RUNS (20) to run them again and again.
+ * ACK_STRESS_RUNS (20) to run them again and again, and the volume specs at
+ * their full size ({@link stressing}).
  */
 
 /** The environment variable `npm run test:stress` sets. */
@@ -23,4 +24,17 @@ export function stressRuns(env: NodeJS.ProcessEnv = process.env): number {
     throw new Error(`${STRESS_RUNS_ENV} is ${JSON.stringify(value)}; give a whole number of runs from 1 to 1000, or leave it unset for 1`);
   }
   return runs;
+}
+
+/**
+ * Whether this is `npm run test:stress` ({@link STRESS_RUNS_ENV} set): a spec
+ * whose point is volume (the chat's backpressure) pushes its full size there,
+ * and in `npm test` a size that still tells a bounded relay from one that
+ * keeps everything.
+ *
+ * @example
+ * const chunks = stressing() ? 1024 : 256;
+ */
+export function stressing(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env[STRESS_RUNS_ENV] ?? '') !== '' && stressRuns(env) >= 1; // a bad value is refused, as for the runs
 }
