@@ -5,13 +5,13 @@
  * pane captured with its colours (`capture-pane -e`). Every wait is an event
  * from tmux's control mode (harness/tmux.ts and panes.ts), under a bound.
  */
-import { dirname } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import type { Scene } from '../harness/scene.js';
 import { startPanes, type PaneView, type Panes } from '../harness/panes.js';
 import { cursorLine } from '../harness/terminal.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import type { CapturedPane, Picture } from './samples-page.js';
-import { chatTarget, expandArgv, referenceTarget } from '../grader/target.js';
+import { chatTarget, expandArgv, namesProgramFile, referenceTarget, type Target } from '../grader/target.js';
 
 /**
  * The commands typed in each pane: the reference's own command lines, as
@@ -23,8 +23,22 @@ import { chatTarget, expandArgv, referenceTarget } from '../grader/target.js';
  */
 export function typedCommands(kind: SessionKind, port: string): { server: string; X: string; Y: string } {
   const target = kind === 'chat' ? chatTarget(referenceTarget()) : referenceTarget();
-  const client = (id: 'X' | 'Y'): string => expandArgv(target.clients[id].argv, { host: target.host, port, id, name: NAMES[id] }).join(' ');
-  return { server: expandArgv(target.server.argv, { host: target.host, port }).join(' '), X: client('X'), Y: client('Y') };
+  const typed = (argv: readonly string[]): string => fromRepoRoot(target, argv).join(' ');
+  const client = (id: 'X' | 'Y'): string => typed(expandArgv(target.clients[id].argv, { host: target.host, port, id, name: NAMES[id] }));
+  return { server: typed(expandArgv(target.server.argv, { host: target.host, port })), X: client('X'), Y: client('Y') };
+}
+
+/**
+ * `argv` as typed at the repository's root. The reference runs in its
+ * compiled folder (fixtures/targets/reference.json: dist/impl, so a grade's
+ * sandbox copies only that), but a student types, and reads in the samples,
+ * `node dist/impl/server.js` from the root: the program file is shown from there.
+ *
+ * @example
+ * fromRepoRoot(referenceTarget(), ['node', 'server.js', '--port', '0']); // ['node', 'dist/impl/server.js', '--port', '0']
+ */
+export function fromRepoRoot(target: Target, argv: readonly string[]): string[] {
+  return argv.map((arg, index) => (index > 0 && namesProgramFile(arg) ? relative(REPO_ROOT, resolve(target.cwd, arg)) : arg));
 }
 
 /** The three sessions pictured. */

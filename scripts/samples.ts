@@ -27,7 +27,7 @@ import { tmuxUnavailable } from '../harness/terminal.js';
 import { expandArgv, referenceTarget, type Target, chatTarget } from '../grader/target.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { findChromium, screenshot, type Picture } from './samples-page.js';
-import { captureSession, type SessionKind } from './samples-screens.js';
+import { captureSession, fromRepoRoot, type SessionKind } from './samples-screens.js';
 
 const NAMES = { X: 'Alice', Y: 'Bob' } as const;
 const USAGE = 'usage: npm run samples [-- --out DIR] [--no-screenshots]   (default reports/samples; CHROME_PATH names the browser)';
@@ -80,9 +80,9 @@ function section(argv: readonly string[], child: Child): string {
 /** The command lines the harness ran for an exchange's three programs. */
 function commands(target: Target, { server }: Exchange): { server: string[]; X: string[]; Y: string[] } {
   const client = (id: 'X' | 'Y'): string[] =>
-    expandArgv(target.clients[id].argv, { host: server.host, port: String(server.port), id, name: NAMES[id] });
+    fromRepoRoot(target, expandArgv(target.clients[id].argv, { host: server.host, port: String(server.port), id, name: NAMES[id] }));
   // Port mode "zero": the server was started with --port 0 and said which port it took.
-  return { server: expandArgv(target.server.argv, { host: server.host, port: '0' }), X: client('X'), Y: client('Y') };
+  return { server: fromRepoRoot(target, expandArgv(target.server.argv, { host: server.host, port: '0' })), X: client('X'), Y: client('Y') };
 }
 
 /** A sample file: a header comment, then the sections; and whether every program exited 0. */
