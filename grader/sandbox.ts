@@ -226,8 +226,8 @@ export function openSandbox(isolation: Extract<Isolation, { kind: 'namespace' }>
       copy: { from: copy, at: target.cwd },
       showInCopy: notCopied.map((path) => [path, path] as const),
       hideAfter: isDirectory(reports) ? [reports] : [],
-      // The suite's bookkeeping: coverage of the programs, and the count of what the worker starts.
-      writable: suite ? [join(suite, 'v8'), join(suite, NAMESPACED_DIR)].filter(isDirectory) : [],
+      // The suite's bookkeeping: the count of what the worker starts (a grade's programs write no coverage: scenario-job.ts).
+      writable: suite ? [join(suite, NAMESPACED_DIR)].filter(isDirectory) : [],
       root,
     };
     const confinement: Confinement = { limits: LIMITS, ...(uid === undefined ? {} : { uid }) };

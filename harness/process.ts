@@ -117,7 +117,7 @@ export class Child implements Resource {
     if (command === undefined) throw new Error(`${options.label}: empty argv`);
     this.#child = spawn(command === 'node' ? process.execPath : command, args, {
       cwd: options.cwd,
-      env: childEnv(options.env),
+      env: childEnv(options.env, scene.coverage),
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: this.#group,
     });
@@ -392,14 +392,22 @@ export function withoutSlowStart(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The environment for a program the suite or the grader starts: no colour, no {@link SLOW_START_ENV}, and coverage into the suite's folder. */
-export function childEnv(extra: Readonly<Record<string, string>> | undefined): NodeJS.ProcessEnv {
+/**
+ * The environment for a program the suite or the grader starts: no colour, no
+ * {@link SLOW_START_ENV}, and, while the suite runs and unless `coverage` is
+ * false, V8 coverage into the suite's folder.
+ */
+export function childEnv(extra: Readonly<Record<string, string>> | undefined, coverage = true): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = withoutSlowStart({ ...process.env, ...extra });
   // Colour would only be stripped again; the programs under test must not depend on it.
   env.NO_COLOR = '1';
   delete env.FORCE_COLOR;
   const suiteDir = process.env[SUITE_DIR_ENV];
-  if (suiteDir && extra?.NODE_V8_COVERAGE === undefined) env.NODE_V8_COVERAGE = join(suiteDir, 'v8');
+  // A program's own setting (a target's env) stands; otherwise the suite's folder, or, without coverage, nothing inherited.
+  if (extra?.NODE_V8_COVERAGE === undefined) {
+    if (!coverage) delete env.NODE_V8_COVERAGE;
+    else if (suiteDir) env.NODE_V8_COVERAGE = join(suiteDir, 'v8');
+  }
   return env;
 }
 

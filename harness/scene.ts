@@ -14,6 +14,17 @@ export interface Resource {
   dispose(): Promise<void>;
 }
 
+/** Options for a {@link Scene}. */
+export interface SceneOptions {
+  /**
+   * Whether the Node programs started in it write V8 coverage into the
+   * suite's folder while the suite runs (harness/process.ts childEnv); default
+   * true. A grade's scenarios say false: the grader grades whatever it is
+   * given, and the coverage report is of impl/ as its own specs run it.
+   */
+  readonly coverage?: boolean;
+}
+
 /**
  * The owner of a test's resources.
  *
@@ -23,6 +34,13 @@ export interface Resource {
  */
 export class Scene {
   readonly #resources: Resource[] = [];
+  /** See {@link SceneOptions.coverage}. */
+  readonly coverage: boolean;
+
+  /** A scene that owns nothing yet; see {@link SceneOptions}. */
+  constructor(options: SceneOptions = {}) {
+    this.coverage = options.coverage !== false;
+  }
 
   /** Takes ownership of `resource` and returns it. */
   adopt<T extends Resource>(resource: T): T {

@@ -58,10 +58,9 @@ export default function setup(project: TestProject): () => Promise<void> {
   const suiteDir = mkdtempSync(join(tmpdir(), 'ack-suite-'));
   mkdirSync(join(suiteDir, 'v8'));
   mkdirSync(join(suiteDir, NAMESPACED_DIR));
-  // Programs graded in the sandbox run as a uid of their own and write their coverage here too (grader/sandbox.ts binds it),
-  // and their workers count the programs they start.
+  // Grading workers run in the sandbox, their programs as a uid of their own, and count the programs they start here
+  // (grader/sandbox.ts binds it). A grade's programs write no coverage (grader/scenario-job.ts): v8/ is the suite's own.
   chmodSync(suiteDir, 0o711);
-  chmodSync(join(suiteDir, 'v8'), 0o1777);
   chmodSync(join(suiteDir, NAMESPACED_DIR), 0o1777);
   process.env[SUITE_DIR_ENV] = suiteDir;
 

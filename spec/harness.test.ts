@@ -7,7 +7,7 @@ import { pEvent } from 'p-event';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { loadGolden } from './support/golden.js';
 import { connectPeer, startFakeServer } from '../harness/peer.js';
-import { isAlive, isSameProcessAlive, launch, startTime } from '../harness/process.js';
+import { childEnv, isAlive, isSameProcessAlive, launch, startTime, SUITE_DIR_ENV } from '../harness/process.js';
 import { startProxy } from '../harness/proxy.js';
 import { Scene } from '../harness/scene.js';
 import { startServer } from '../grader/launch.js';
@@ -152,6 +152,19 @@ describe('environment', () => {
     });
     expect(await child.waitForExit()).toEqual({ code: 0, signal: null });
     expect(child.lines('stdout')).toEqual(['unset 1']);
+  });
+
+  // In-process: which coverage setting a program gets is childEnv's logic. The suite's folder is set while it runs.
+  test.each<{ scene: string; coverage: boolean; extra?: Record<string, string>; gets: string }>([
+    { scene: 'a default scene', coverage: true, gets: 'the suite folder' },
+    { scene: "a scene without coverage (a grade's)", coverage: false, gets: 'none' },
+    { scene: 'a scene without coverage, to a program that sets its own', coverage: false, extra: { NODE_V8_COVERAGE: '/its/own' }, gets: '/its/own' },
+    { scene: 'a default scene, to a program that turns it off', coverage: true, extra: { NODE_V8_COVERAGE: '' }, gets: '' },
+  ])('$scene gives a program NODE_V8_COVERAGE $gets', ({ coverage, extra, gets }) => {
+    const suiteDir = process.env[SUITE_DIR_ENV];
+    if (suiteDir === undefined) throw new Error(`${SUITE_DIR_ENV} is not set: run this through vitest's global setup`);
+    const wanted = gets === 'the suite folder' ? join(suiteDir, 'v8') : gets === 'none' ? undefined : gets;
+    expect(childEnv(extra, new Scene(coverage ? {} : { coverage: false }).coverage).NODE_V8_COVERAGE).toBe(wanted);
   });
 });
 
