@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { resolveShim } from '../harness/commands.js';
-import { withoutSlowStart } from '../harness/process.js';
+import { countFinished, withoutSlowStart } from '../harness/process.js';
 import { isPython, type Target } from './target.js';
 
 /** The waits a scenario may end on, in milliseconds. */
@@ -121,7 +121,11 @@ const timeOnce: TimeProbe = (argv, target) => {
     // in the environment the programs get (harness/process.ts childEnv), so it times the start they have.
     const child = spawn(command ?? 'true', args, { cwd: tmpdir(), env: withoutSlowStart({ ...process.env, ...target.env }), stdio: 'ignore' });
     child.once('error', () => resolve(Number.NaN));
-    child.once('close', () => resolve(performance.now() - started));
+    child.once('close', () => {
+      const ms = performance.now() - started;
+      countFinished(child.pid);
+      resolve(ms);
+    });
   });
 };
 

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { SPEC_FILE_ENV } from './process.js';
+import { countFinished, SPEC_FILE_ENV } from './process.js';
 
 /**
  * Finds `command` the way spawn will: a path (relative to `cwd`), or a name
@@ -63,6 +63,7 @@ export function tryCommand(argv: readonly string[], env: Readonly<Record<string,
   const known = checks.get(key);
   if (known !== undefined) return known;
   const run = spawnSync(command, args, { env: merged, encoding: 'utf8', timeout: 10_000 });
+  countFinished(run.pid);
   const said = run.error ? run.error.message : `${run.stderr ?? ''}${run.stdout ?? ''}`.trim().split('\n')[0] || `exit ${run.status}`;
   const check = { ok: !run.error && run.status === 0, said };
   checks.set(key, check);
@@ -132,6 +133,7 @@ export function resolveShim(command: string, cwd: string, env: Readonly<Record<s
     // The shim runs its pyenv root's own pyenv; asked the same way, it names what the shim would run.
     const pyenv = findCommand(join(dirname(dirname(found)), 'libexec', 'pyenv')) ?? 'pyenv';
     const run = spawnSync(pyenv, ['which', command], { cwd, env: merged, encoding: 'utf8', timeout: 10_000 });
+    countFinished(run.pid);
     const path = run.status === 0 ? run.stdout.trim() : '';
     if (isAbsolute(path) && findCommand(path) !== undefined) resolved = path;
   }

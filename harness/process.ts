@@ -459,6 +459,29 @@ export function recordPid(pid: number | undefined): void {
     appendFileSync(join(suiteDir, 'pids'), `${pid} ${startTime(pid) ?? '-'} ${file}\n`);
     return;
   }
+  countOnly(suiteDir, file);
+}
+
+/**
+ * Counts a process this one ran and saw exit (a calibration probe, a check
+ * run with spawnSync, a one-off tmux command): a start like any other in the
+ * suite's process count, but already gone, so it is not in the leak check.
+ * Its pid is not logged: by the end of the run it may be another program's.
+ *
+ * @example
+ * const run = spawnSync('python3', ['--version']);
+ * countFinished(run.pid);
+ */
+export function countFinished(pid: number | undefined): void {
+  const suiteDir = process.env[SUITE_DIR_ENV];
+  if (!suiteDir || pid === undefined || pid <= 0) return; // pid 0: spawnSync could not start it
+  const file = process.env[SPEC_FILE_ENV] ?? '-';
+  if (process.env[NAMESPACE_PIDS_ENV] !== '1') appendFileSync(join(suiteDir, 'pids'), `- - ${file}\n`);
+  else countOnly(suiteDir, file);
+}
+
+/** Counts a process in the namespaced log, where pids mean nothing outside: counted, never checked. */
+function countOnly(suiteDir: string, file: string): void {
   try {
     appendFileSync(join(suiteDir, NAMESPACED_DIR, 'pids'), `- - ${file}\n`);
   } catch {

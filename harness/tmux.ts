@@ -40,7 +40,7 @@ import { existsSync, mkdirSync, rmSync, watch } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import stripAnsi from 'strip-ansi';
-import { childEnv, formatExit, recordPid, type ExitStatus } from './process.js';
+import { childEnv, countFinished, type ExitStatus, formatExit, recordPid } from './process.js';
 import { tryCommand } from './commands.js';
 import { HarnessError } from './errors.js';
 import type { Screen } from './terminal.js';
@@ -380,7 +380,8 @@ export class TmuxWindow {
   /** Runs a tmux command (or a `;` sequence) against this server; resolves with its stdout, rejects with its stderr. */
   #tmux(args: readonly string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-      execFile('tmux', ['-L', this.socketName, '-f', '/dev/null', ...args], { env: this.#env() }, (error, stdout, stderr) => {
+      const command = execFile('tmux', ['-L', this.socketName, '-f', '/dev/null', ...args], { env: this.#env() }, (error, stdout, stderr) => {
+        countFinished(command.pid);
         if (error) reject(new HarnessError(`${this.#options.label}: tmux ${args[0] ?? ''} failed: ${stderr.trim() || error.message}`));
         else resolve(stdout);
       });

@@ -31,6 +31,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../harness/repo-root.js';
+import { countFinished } from '../harness/process.js';
 import { tarGz } from './tar.js';
 import { zipArchive, type ZipEntry } from './zip.js';
 import { missedGates } from './coverage-gates.js';
@@ -148,6 +149,7 @@ function isFile(file: string): boolean {
 /** Runs git in the repository root; undefined if git is missing or this is not a checkout. */
 function git(args: readonly string[]): string[] | undefined {
   const result = spawnSync('git', [...args], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  countFinished(result.pid);
   if (result.error || result.status !== 0) return undefined;
   return result.stdout.split('\0').filter(Boolean);
 }
@@ -217,6 +219,7 @@ function runStep(args: readonly string[], why: string): void {
   const command = `npm ${args.join(' ')}`;
   process.stdout.write(`handin: running \`${command}\` (${why})\n`);
   const result = spawnSync('npm', [...args], { cwd: REPO_ROOT, stdio: 'inherit' });
+  countFinished(result.pid);
   if (result.error) throw new Failure(`could not run \`${command}\`: ${result.error.message}`);
   if (result.status !== 0) {
     const how = result.signal ? `was stopped by ${result.signal}` : `failed (exit ${result.status})`;

@@ -17,6 +17,7 @@ import { commandWorks } from '../harness/commands.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { lostEvidence } from './support/evidence.js';
 import { GRADES_SIDE_BY_SIDE } from './support/side-by-side.js';
+import { countFinished } from '../harness/process.js';
 
 const SUBMISSIONS = join(REPO_ROOT, 'fixtures', 'submissions');
 const fixtures = [
@@ -205,7 +206,11 @@ describe('what cannot be told is one line naming the file', () => {
 });
 
 describe('npm run describe', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'grader', 'describe-cli.js'), ...args], { encoding: 'utf8' });
+  const cli = (...args: string[]) => {
+    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'grader', 'describe-cli.js'), ...args], { encoding: 'utf8' });
+    countFinished(run.pid);
+    return run;
+  };
 
   test('one submission: its JSON, exit 0', () => {
     const run = cli(join(REPO_ROOT, 'fixtures', 'submissions', 'tb-sysexit-py3'));

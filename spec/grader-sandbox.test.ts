@@ -14,6 +14,7 @@ import { loadTarget, type Target } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
 import { detectIsolation } from '../harness/isolation.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
+import { countFinished } from '../harness/process.js';
 
 const isolation = detectIsolation();
 const why =
@@ -60,7 +61,7 @@ const quoted = (grade: TargetGrade): string => JSON.stringify(order(grade));
 /** How long a fresh process takes to start and exit now: the machine must still answer. */
 function startMs(): number {
   const started = performance.now();
-  spawnSync('true');
+  countFinished(spawnSync('true').pid);
   return performance.now() - started;
 }
 
@@ -112,6 +113,7 @@ test.skipIf(why !== undefined)("without the sandbox the same server sees the mac
   const { target } = hostile('interfaces');
   const grade = await gradeOrderToLose(target, true);
   const machine = spawnSync('python3', ['-c', 'import socket; print(len(socket.if_nameindex()))'], { encoding: 'utf8' });
+  countFinished(machine.pid);
   if (machine.stdout.trim() === '1') return; // a machine with loopback alone has nothing to show
   expect(order(grade).passed).toBe(false);
   expect(quoted(grade)).toMatch(/hostile interfaces: BREACH: interfaces lo \w/);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import getPort from 'get-port';
 import { afterAll, beforeAll, expect, onTestFinished, test, vi } from 'vitest';
-import { launch } from '../harness/process.js';
+import { countFinished, launch } from '../harness/process.js';
 import { Scene } from '../harness/scene.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { useScene } from './support/vitest.js';
@@ -156,6 +156,7 @@ test('the bundled grader imports nothing but Node.js built-in modules', () => {
 test('unzip finds no errors in the zip', ({ skip }) => {
   skip(NO_UNZIP !== undefined, NO_UNZIP);
   const check = spawnSync('unzip', ['-t', zipFile], { encoding: 'utf8', timeout: 10_000 });
+  countFinished(check.pid);
   expect({ status: check.status, last: check.stdout.trim().split('\n').at(-1) }).toEqual({
     status: 0,
     last: `No errors detected in compressed data of ${zipFile}.`,

@@ -10,7 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
 import { readTarGz, type TarEntry } from '../scripts/tar.js';
 import { readZip } from '../scripts/zip.js';
-import { launch, type ExitStatus } from '../harness/process.js';
+import { countFinished, launch, type ExitStatus } from '../harness/process.js';
 import { Scene } from '../harness/scene.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { useScene } from './support/vitest.js';
@@ -155,8 +155,10 @@ test('both archives hold the same files under handin/: the code, the docs and th
 
 test('every file git tracks in impl/, docs/ and spec/ is in the archive', ({ skip }) => {
   skip(NO_GIT !== undefined, NO_GIT);
-  const tracked = spawnSync('git', ['ls-files', '-z', 'impl', 'docs', 'spec'], { cwd: REPO_ROOT, encoding: 'utf8' })
-    .stdout.split('\0')
+  const listed = spawnSync('git', ['ls-files', '-z', 'impl', 'docs', 'spec'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  countFinished(listed.pid);
+  const tracked = listed.stdout
+    .split('\0')
     .filter((path) => path && existsSync(join(REPO_ROOT, path)));
   expect(tracked.length).toBeGreaterThan(10);
   const names = new Set(tarred.map((entry) => entry.name));

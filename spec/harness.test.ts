@@ -1,13 +1,13 @@
 // The harness itself: its waits, its errors, its teardown, its proxy and its
 // port handling. A harness that cannot fail a test proves nothing.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pEvent } from 'p-event';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { loadGolden } from './support/golden.js';
 import { connectPeer, startFakeServer } from '../harness/peer.js';
-import { childEnv, isAlive, isSameProcessAlive, launch, startTime, SUITE_DIR_ENV } from '../harness/process.js';
+import { childEnv, countFinished, isAlive, isSameProcessAlive, launch, startTime, SUITE_DIR_ENV } from '../harness/process.js';
 import { startProxy } from '../harness/proxy.js';
 import { Scene } from '../harness/scene.js';
 import { startServer } from '../grader/launch.js';
@@ -15,6 +15,7 @@ import { loadTarget, referenceTarget, type Target } from '../grader/target.js';
 import { HarnessError } from '../harness/errors.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { visible } from '../harness/text.js';
+import { parsePidLog } from './support/suite-figures.js';
 import { useScene } from './support/vitest.js';
 
 /** A node one-liner owned by `scene`. */
@@ -304,5 +305,19 @@ describe('the suite\'s process bookkeeping', () => {
     const started = startTime(pid);
     await child.waitForExit();
     expect(isSameProcessAlive(pid, started)).toBe(false);
+  });
+
+  test('a process run to its end is counted without its pid, so the leak check never signals whoever has that pid later', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ack-harness-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const suiteDir = process.env[SUITE_DIR_ENV];
+    onTestFinished(() => {
+      process.env[SUITE_DIR_ENV] = suiteDir;
+    });
+    process.env[SUITE_DIR_ENV] = dir;
+    countFinished(4242);
+    countFinished(0); // spawnSync's pid when the command could not start: no process, not counted
+    countFinished(undefined);
+    expect(parsePidLog(readFileSync(join(dir, 'pids'), 'utf8'))).toEqual([{ pid: undefined, started: undefined, file: 'spec/harness.test.ts' }]);
   });
 });

@@ -11,6 +11,7 @@ import { appError } from '../impl/errors.js';
 import { reportFailure, type Output } from '../impl/output.js';
 import { parseServerArgs } from '../impl/server-args.js';
 import { listenError } from '../impl/sockets.js';
+import { countFinished } from '../harness/process.js';
 
 const COMPILED = fileURLToPath(new URL('../dist/impl/', import.meta.url));
 const greeting = (id: 'X' | 'Y', name: string) => ({ id, name });
@@ -72,6 +73,7 @@ test('importing every module but the two programs prints nothing and registers n
     'process.stderr.write(JSON.stringify({ before, after }));',
   ].join('\n');
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  countFinished(run.pid);
   expect(modules).toContain('ack-client.js');
   expect({ status: run.status, stdout: run.stdout, listeners: JSON.parse(run.stderr) }).toEqual({
     status: 0,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { SHOW_ENV } from '../../grader/sandbox.js';
+import { countFinished } from '../../harness/process.js';
 
 /**
  * A fresh, empty lock file in a folder of its own that the sandbox shows
@@ -28,4 +29,8 @@ export function lockFile(prefix: string): string {
 }
 
 /** Whether some process holds the lock: flock(1) cannot take it exclusively without waiting. */
-export const held = (path: string): boolean => spawnSync('flock', ['-n', path, 'true']).status !== 0;
+export const held = (path: string): boolean => {
+  const run = spawnSync('flock', ['-n', path, 'true']);
+  countFinished(run.pid);
+  return run.status !== 0;
+};

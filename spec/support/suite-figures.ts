@@ -9,11 +9,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
-import { withoutSlowStart } from '../../harness/process.js';
+import { countFinished, withoutSlowStart } from '../../harness/process.js';
 
-/** One line of the suite's pid log: `pid starttime specfile` (older lines have no file; `-` for a pid inside a namespace). */
+/** One line of the suite's pid log: `pid starttime specfile` (older lines have no file; `-` for a pid inside a namespace or a process run to its end). */
 export interface LoggedPid {
-  /** Undefined for a process started inside a PID namespace: counted, not checked. */
+  /** Undefined for a process started inside a PID namespace, or counted once it had exited (countFinished): counted, not checked. */
   readonly pid: number | undefined;
   readonly started: string | undefined;
   /** The spec file (relative to the repository) whose test started it, or undefined outside any. */
@@ -130,6 +130,7 @@ export function coldStarts(argv: readonly string[], runs: number, cwd: string): 
     // Without coverage: the figure is the program's start, not V8's coverage writer; and without what the suite
     // leaves out of every program's environment (childEnv), so it is the start the suite's programs have.
     const result = spawnSync(command ?? 'true', args, { cwd, stdio: 'ignore', env: withoutSlowStart({ ...process.env, NODE_V8_COVERAGE: '' }) });
+    countFinished(result.pid); // in a spec; the global setup's own timing starts are outside the count (its log is read first)
     if (result.error === undefined && result.status === 0) times.push(performance.now() - started);
   }
   return times;
