@@ -62,7 +62,9 @@ export function tryCommand(argv: readonly string[], env: Readonly<Record<string,
   const key = JSON.stringify([argv, keyed]);
   const known = checks.get(key);
   if (known !== undefined) return known;
-  const run = spawnSync(command, args, { env: merged, encoding: 'utf8', timeout: 10_000 });
+  // A pyenv shim is asked through the interpreter it resolves to (where pyenv cannot say, the shim itself, which then
+  // fails as it would): the shim's scripts cost 80 ms of CPU a run, and the grader resolves the shim anyway to start it.
+  const run = spawnSync(resolveShim(command, process.cwd(), env), args, { env: merged, encoding: 'utf8', timeout: 10_000 });
   countFinished(run.pid);
   const said = run.error ? run.error.message : `${run.stderr ?? ''}${run.stdout ?? ''}`.trim().split('\n')[0] || `exit ${run.status}`;
   const check = { ok: !run.error && run.status === 0, said };

@@ -89,6 +89,14 @@ describe('a command', () => {
     expect(readFileSync(tried, 'utf8')).toBe('x\n');
   });
 
+  // The fake shims exit 9 and their resolved interpreters 0: which ran shows in the answer.
+  test.each([
+    ['a shim pyenv resolves is tried as the interpreter it names', 'fakepy', true, 'exit 0'],
+    ['a shim pyenv cannot resolve is tried as itself, and fails as it would', 'nopy', false, 'exit 9'],
+  ])('%s', (_, command, ok, said) => {
+    expect(tryCommand([command, '--version'], { PATH, PYENV_VERSION: '1.0', PYENV_DIR: root })).toEqual({ ok, said });
+  });
+
   test('is looked for on the PATH the target gives, not only this process\'s', () => {
     expect(findCommand('fakepy', root, PATH)).toBe(join(root, 'shims', 'fakepy'));
     expect(findCommand('fakepy', root, join(root, 'plain'))).toBeUndefined();
