@@ -476,14 +476,15 @@ export function countFinished(pid: number | undefined): void {
   const suiteDir = process.env[SUITE_DIR_ENV];
   if (!suiteDir || pid === undefined || pid <= 0) return; // pid 0: spawnSync could not start it
   const file = process.env[SPEC_FILE_ENV] ?? '-';
-  if (process.env[NAMESPACE_PIDS_ENV] !== '1') appendFileSync(join(suiteDir, 'pids'), `- - ${file}\n`);
-  else countOnly(suiteDir, file);
+  // `ended` where the start time goes: the figures show how many of the processes were run to their end.
+  if (process.env[NAMESPACE_PIDS_ENV] !== '1') appendFileSync(join(suiteDir, 'pids'), `- ended ${file}\n`);
+  else countOnly(suiteDir, file, 'ended');
 }
 
 /** Counts a process in the namespaced log, where pids mean nothing outside: counted, never checked. */
-function countOnly(suiteDir: string, file: string): void {
+function countOnly(suiteDir: string, file: string, started: '-' | 'ended' = '-'): void {
   try {
-    appendFileSync(join(suiteDir, NAMESPACED_DIR, 'pids'), `- - ${file}\n`);
+    appendFileSync(join(suiteDir, NAMESPACED_DIR, 'pids'), `- ${started} ${file}\n`);
   } catch {
     // a sandbox that does not show the folder: the process is not counted, and nothing else depends on it
   }

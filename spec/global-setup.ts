@@ -101,7 +101,8 @@ export default function setup(project: TestProject): () => Promise<void> {
       const coldStartMs = median([...startsBefore, ...startsAfter]);
       const ends = { before: median(startsBefore), after: median(startsAfter) };
       const files = project.vitest.state.getFiles().map((file) => ({ file: shownSpecPath(REPO_ROOT, file.filepath), seconds: (file.result?.duration ?? 0) / 1000 }));
-      const floor = spawnFloor({ processes: pids.length, coldStartMs, ends, cores: availableParallelism(), wallSeconds });
+      const ended = pids.filter((logged) => logged.ended === true).length;
+      const floor = spawnFloor({ processes: pids.length, ended, coldStartMs, ends, cores: availableParallelism(), wallSeconds });
       console.log(`\n${formatFigures(slowestFiles(files, pids, 10), floor).join('\n')}`);
       console.log(
         `\nSuite: started ${pids.length} child processes, ${alive.length} left running; ` +

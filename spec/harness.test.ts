@@ -318,6 +318,6 @@ describe('the suite\'s process bookkeeping', () => {
     countFinished(4242);
     countFinished(0); // spawnSync's pid when the command could not start: no process, not counted
     countFinished(undefined);
-    expect(parsePidLog(readFileSync(join(dir, 'pids'), 'utf8'))).toEqual([{ pid: undefined, started: undefined, file: 'spec/harness.test.ts' }]);
+    expect(parsePidLog(readFileSync(join(dir, 'pids'), 'utf8'))).toEqual([{ pid: undefined, started: undefined, file: 'spec/harness.test.ts', ended: true }]);
   });
 });

@@ -14,6 +14,7 @@ describe('the pid log', () => {
     ['123 456', { pid: 123, started: '456', file: undefined }],
     ['123 456 spec/a b.test.ts', { pid: 123, started: '456', file: 'spec/a b.test.ts' }],
     ['- - spec/chat.test.ts', { pid: undefined, started: undefined, file: 'spec/chat.test.ts' }],
+    ['- ended spec/chat.test.ts', { pid: undefined, started: undefined, file: 'spec/chat.test.ts', ended: true }],
   ])('%j is read as %j', (line, expected) => {
     expect(parsePidLog(`${line}\n`)).toEqual([expected]);
   });
@@ -89,6 +90,13 @@ describe('the cold start', () => {
     [[52, 55, 51, 54, 53, 90, 95, 88, 92, 91], 71.5],
   ])('the median of %j is %s', (times, expected) => {
     expect(median(times)).toBe(expected);
+  });
+
+  test('the processes run to their end are shown among all', () => {
+    const floor = spawnFloor({ processes: 1000, ended: 250, coldStartMs: 88, cores: 2, wallSeconds: 88 });
+    expect(formatFigures([], floor).at(-1)).toBe(
+      'Spawn floor: 1000 processes (250 of them run to their end: probes, checks, one-off commands) × 88 ms cold start ÷ 2 cores = 44.0 s; wall time 88.0 s is 2.00× the floor',
+    );
   });
 
   test('timed at both ends of the run, each end is shown beside the median of all', () => {

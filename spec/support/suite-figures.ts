@@ -11,11 +11,17 @@ import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
 import { countFinished, withoutSlowStart } from '../../harness/process.js';
 
-/** One line of the suite's pid log: `pid starttime specfile` (older lines have no file; `-` for a pid inside a namespace or a process run to its end). */
+/**
+ * One line of the suite's pid log: `pid starttime specfile` (older lines have
+ * no file; `-` for a pid inside a namespace; `- ended` for a process counted
+ * once it had run to its end, harness/process.ts countFinished).
+ */
 export interface LoggedPid {
-  /** Undefined for a process started inside a PID namespace, or counted once it had exited (countFinished): counted, not checked. */
+  /** Undefined for a process started inside a PID namespace, or counted once it had exited: counted, not checked. */
   readonly pid: number | undefined;
   readonly started: string | undefined;
+  /** Present (true) for a process counted once it had run to its end: a probe, a check, a one-off command. */
+  readonly ended?: true;
   /** The spec file (relative to the repository) whose test started it, or undefined outside any. */
   readonly file: string | undefined;
 }
@@ -35,8 +41,9 @@ export function parsePidLog(text: string): LoggedPid[] {
       const file = rest.length > 0 ? rest.join(' ') : undefined;
       return {
         pid: pid === '-' ? undefined : Number(pid),
-        started: started === undefined || started === '-' ? undefined : started,
+        started: started === undefined || started === '-' || started === 'ended' ? undefined : started,
         file: file === undefined || file === '-' ? undefined : file,
+        ...(started === 'ended' ? { ended: true as const } : {}),
       };
     });
 }
@@ -73,6 +80,8 @@ export interface ColdStartEnds {
 /** What the wall time is made of, as far as starting processes goes. */
 export interface SpawnFloor {
   readonly processes: number;
+  /** How many of {@link processes} were run to their end and waited for (probes, checks), where known. */
+  readonly ended?: number;
   /** The median cold start of the reference program, in milliseconds. */
   readonly coldStartMs: number;
   /** Where the cold start was timed at both ends of the run: each end's median, shown beside the overall one. */
@@ -91,7 +100,7 @@ export interface SpawnFloor {
  * @example
  * spawnFloor({ processes: 1000, coldStartMs: 100, cores: 2, wallSeconds: 100 }); // floorSeconds 50, ratio 2
  */
-export function spawnFloor(run: { processes: number; coldStartMs: number; ends?: ColdStartEnds; cores: number; wallSeconds: number }): SpawnFloor {
+export function spawnFloor(run: { processes: number; ended?: number; coldStartMs: number; ends?: ColdStartEnds; cores: number; wallSeconds: number }): SpawnFloor {
   const floorSeconds = (run.processes * run.coldStartMs) / 1000 / Math.max(1, run.cores);
   return { ...run, floorSeconds, ratio: floorSeconds > 0 ? run.wallSeconds / floorSeconds : Number.POSITIVE_INFINITY };
 }
@@ -107,10 +116,11 @@ export function formatFigures(slowest: readonly FileFigure[], floor: SpawnFloor)
   const rows = slowest.map(({ file, seconds, processes }) => `  ${file.padEnd(width)}  ${seconds.toFixed(1).padStart(6)} s  ${String(processes).padStart(5)} processes`);
   const ratio = Number.isFinite(floor.ratio) ? `is ${floor.ratio.toFixed(2)}× the floor` : 'and no floor to compare (no process started)';
   const ends = floor.ends === undefined ? '' : ` (the median of starts before the specs, ${floor.ends.before.toFixed(0)} ms, and after them, ${floor.ends.after.toFixed(0)} ms)`;
+  const ended = floor.ended === undefined ? '' : ` (${floor.ended} of them run to their end: probes, checks, one-off commands)`;
   return [
     `Slowest ${slowest.length} spec files (time, child processes started):`,
     ...rows,
-    `Spawn floor: ${floor.processes} processes × ${floor.coldStartMs.toFixed(0)} ms cold start${ends} ÷ ${floor.cores} cores = ${floor.floorSeconds.toFixed(1)} s; ` +
+    `Spawn floor: ${floor.processes} processes${ended} × ${floor.coldStartMs.toFixed(0)} ms cold start${ends} ÷ ${floor.cores} cores = ${floor.floorSeconds.toFixed(1)} s; ` +
       `wall time ${floor.wallSeconds.toFixed(1)} s ${ratio}`,
   ];
 }
