@@ -12,7 +12,7 @@
  * the items about text and no more.
  */
 import { HarnessError } from '../harness/errors.js';
-import { waitForServerToRead } from '../harness/kernel.js';
+import { waitForIdle, waitForServerToRead } from '../harness/kernel.js';
 import { connectPeer, startFakeServer, type FakeServer, type Peer } from '../harness/peer.js';
 import { stackTraceLines, type Child } from '../harness/process.js';
 import { firstGreeting, frame, learnFromClients, withoutBanner, type Dialect, type SentGreeting } from './dialect.js';
@@ -45,15 +45,23 @@ function replyOf(peer: Peer, dialect: Dialect): string {
   return withoutBanner(peer.text(), dialect);
 }
 
-/** Sends `id`'s greeting in the target's dialect and waits (bounded) until the server has read it. */
-async function greet(context: ScenarioContext, server: RunningServer, peer: Peer, id: ClientId): Promise<void> {
+/**
+ * Sends `id`'s greeting in the target's dialect and waits (bounded) until the
+ * server has read it. With `another` (a greeting follows this one), it then
+ * waits (bounded) until the server is idle again, having done what it does
+ * with this one (harness/kernel.ts waitForIdle): past either bound the run
+ * goes on, and a server that never idles (it spins) is only graded more slowly.
+ */
+async function greet(context: ScenarioContext, server: RunningServer, peer: Peer, id: ClientId, another = false): Promise<void> {
   await peer.send(frame(context.dialect.lineEnd, greeting(id, context.dialect.names)));
   await waitForServerToRead(server.port, peer.localPort, context.bounds.read);
+  if (another && server.child.pid !== undefined) await waitForIdle(server.child.pid, context.bounds.read);
 }
 
 /**
  * The grader's clients connect and greet in `order`, each only once the
- * server has read the previous greeting; then waits for the replies.
+ * server has read the previous greeting and is idle again ({@link greet});
+ * then waits for the replies.
  * `onJoin` sees each client as it connects (so a caller keeps partial results
  * when the server is gone midway).
  */
@@ -64,11 +72,11 @@ async function greetInTurn(
   onJoin: (peer: Peer) => void = () => {},
 ): Promise<Record<ClientId, Peer>> {
   const peers: Partial<Record<ClientId, Peer>> = {};
-  for (const id of order) {
+  for (const [index, id] of order.entries()) {
     const peer = await graderClient(context, server, id);
     onJoin(peer);
     peers[id] = peer;
-    await greet(context, server, peer, id);
+    await greet(context, server, peer, id, index < order.length - 1);
   }
   await awaitReplies(context, Object.values(peers));
   return peers as Record<ClientId, Peer>;
@@ -217,7 +225,7 @@ const connectFirstGreetSecond: Scenario = {
     const y = await graderClient(context, server, 'Y');
     // A server that reads in connection order never reads Y's greeting while
     // it waits for X's: the bound in greet() lets the run go on regardless.
-    await greet(context, server, y, 'Y');
+    await greet(context, server, y, 'Y', true);
     await greet(context, server, x, 'X');
     await awaitReplies(context, [x, y]);
     const { ok, seen } = everyOrder(dialect, [x, y], 'Y');

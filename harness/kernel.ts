@@ -1,13 +1,14 @@
 /**
- * What the kernel knows about another process's TCP sockets, read from
- * /proc/net/tcp and /proc/net/tcp6 (Linux). The grader needs facts that no
- * event announces: that a server it did not write is listening (a program
- * with no ready line), or that it has read a greeting out of its receive
- * queue, so the next client can be let in after it. These waits poll, with a
- * bound, because the kernel offers no notification for another process's
- * socket state.
+ * What the kernel knows about another process: its TCP sockets, read from
+ * /proc/net/tcp and /proc/net/tcp6, and whether its threads are running, from
+ * /proc/PID/task (Linux). The grader needs facts that no event announces:
+ * that a server it did not write is listening (a program with no ready line),
+ * that it has read a greeting out of its receive queue, and that it has done
+ * with it what it does (every thread waiting again), so the next client can
+ * be let in after it. These waits poll, with a bound, because the kernel
+ * offers no notification for another process's socket or thread state.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** TCP states as /proc/net/tcp numbers them (include/net/tcp_states.h). */
@@ -155,6 +156,61 @@ export function waitForListener(port: number, timeoutMs: number, giveUp?: () => 
  */
 export function waitForServerToRead(serverPort: number, clientPort: number, timeoutMs: number): Promise<boolean> {
   return pollUntil(() => (findSocket((s) => s.localPort === serverPort && s.remotePort === clientPort)?.rxQueue ?? 0) === 0, timeoutMs);
+}
+
+/**
+ * The scheduler state of every thread of `pid` and of its descendants (`R`
+ * running or ready to run, `S` sleeping, `D` waiting on a device, `Z` ended
+ * but not collected...), from /proc; none where /proc cannot say.
+ *
+ * @example
+ * threadStates(server.child.pid); // ['S', 'S', 'R']
+ */
+export function threadStates(pid: number): string[] {
+  const states: string[] = [];
+  const visit = (at: number, depth: number): void => {
+    let threads: string[];
+    try {
+      threads = readdirSync(`/proc/${at}/task`);
+    } catch {
+      return; // ended, or no /proc here
+    }
+    for (const thread of threads) {
+      try {
+        const stat = readFileSync(`/proc/${at}/task/${thread}/stat`, 'utf8');
+        // The state follows the command name, which is in parentheses and may itself hold ") ".
+        states.push(stat.charAt(stat.lastIndexOf(')') + 2));
+        const children = readFileSync(`/proc/${at}/task/${thread}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+        if (depth < MAX_DEPTH) for (const child of children) visit(child, depth + 1);
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+  };
+  visit(pid, 0);
+  return states;
+}
+
+/** How deep {@link threadStates} follows children: far past any wrapper chain, short of a runaway fork chain. */
+const MAX_DEPTH = 16;
+
+/**
+ * Resolves true once no thread of `pid` or of its descendants is running or
+ * ready to run: every one waits (for input, a connection, a lock, a child),
+ * so the program has done all it does with what it was sent. False after the
+ * bound, which a program that never waits (it spins) runs out. A greeting
+ * read out of the socket is not yet a greeting handled: a threaded server
+ * records the arrival order after its recv() returns, and on a busy machine
+ * the thread may wait for the CPU in between. The next client is let in once
+ * the server is idle again, as it would be for a person typing at the second
+ * client seconds later.
+ *
+ * @example
+ * await waitForServerToRead(port, peer.localPort, 2000);
+ * await waitForIdle(server.child.pid, 2000);
+ */
+export function waitForIdle(pid: number, timeoutMs: number): Promise<boolean> {
+  return pollUntil(() => !threadStates(pid).includes('R'), timeoutMs);
 }
 
 /** How many established connections the server on `port` has accepted or queued. */

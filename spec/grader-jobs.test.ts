@@ -98,7 +98,8 @@ function gradedClass(): Promise<ClassRuns> {
 
 test.skipIf(why !== undefined)('five targets, three on port 12000, get the same reports with --jobs 3 as with --jobs 1', { timeout: 360_000 }, async () => {
   const { names, one, three, serial, parallel } = await gradedClass();
-  expect([serial.code, parallel.code]).toEqual([1, 1]);
+  const printed = [serial, parallel].map((run, index) => `--jobs ${index === 0 ? 1 : 3} (exit ${run.code}):\n${run.stdout}\n${run.stderr}`).join('\n');
+  expect([serial.code, parallel.code], printed).toEqual([1, 1]);
   for (const file of ['grade.md', 'grade.json', 'junit.xml', 'gradebook.csv']) {
     expect(withoutTimings(readFileSync(join(three, file), 'utf8')), file).toBe(withoutTimings(readFileSync(join(one, file), 'utf8')));
   }

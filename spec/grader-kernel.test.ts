@@ -1,7 +1,9 @@
-// Reading other programs' socket states from /proc/net/tcp: what the grader waits on where no event exists.
+// Reading other programs' socket and thread states from /proc: what the grader waits on where no event exists.
 import net from 'node:net';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { canReadKernelSockets, connectionsTo, parseProcNetTcp, pollInterval, pollKernel, TCP_STATE, waitForListener, waitForServerToRead } from '../harness/kernel.js';
+import { canReadKernelSockets, connectionsTo, parseProcNetTcp, pollInterval, pollKernel, TCP_STATE, threadStates, waitForIdle, waitForListener, waitForServerToRead } from '../harness/kernel.js';
+import { launch } from '../harness/process.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 import { connectPeer } from '../harness/peer.js';
 import { hasIpv6Loopback } from './support/network.js';
 import { useScene } from './support/vitest.js';
@@ -85,4 +87,22 @@ test.skipIf(!canReadKernelSockets())('a wait that runs out its bound reads the k
   ).toBe(false);
   // With a fixed 5 ms interval this was about 150 reads (each walks the whole hash table); now about 25.
   expect(reads).toBeLessThanOrEqual(30);
+});
+
+describe.skipIf(!canReadKernelSockets())('a program is idle', () => {
+  test('once every thread of it waits, as a program blocked reading its input does', async () => {
+    const child = launch(useScene(), { label: 'reader', argv: ['node', '-e', 'process.stdin.once("data", () => process.exit(0))'], cwd: REPO_ROOT });
+    await expect(waitForIdle(child.pid!, 10_000)).resolves.toBe(true);
+    expect(threadStates(child.pid!).length).toBeGreaterThan(1); // Node's own threads are counted too
+  });
+
+  // The bound is what is under test in both: a program that spins never idles, so each wait lasts all of it.
+  test.each([
+    ['a program that spins', ['node', '-e', 'for (;;) {}']],
+    ['an idle shell whose child spins', ['sh', '-c', 'node -e "for (;;) {}" & wait']],
+  ])('not while %s: the wait runs out its bound', async (_, argv) => {
+    // A group of its own: the shell's child goes with it when the scene ends.
+    const child = launch(useScene(), { label: 'spinner', argv, cwd: REPO_ROOT, group: true });
+    await expect(waitForIdle(child.pid!, 500)).resolves.toBe(false);
+  });
 });

@@ -19,6 +19,7 @@ test.for<[string, string, boolean, string]>([
   ['a Python 2.7 submission on port 12000 with ClientX.py and ClientY.py', 'fixtures/submissions/py2-hardcoded/target.json', PYTHON2, 'python2 (2.7.18) is not installed'],
   ['a Python 3 submission with fixed names, no ready line and separate chat programs', 'fixtures/submissions/py3-fixed-names/target.json', PYTHON3, 'python3 is not installed'],
   ['a server that exits once its clients have closed their side', 'fixtures/fair/waits-for-close/target.json', PYTHON3, 'python3 is not installed'],
+  ['a threaded server slow to handle the first greeting it has', 'fixtures/fair/slow-first-handler/target.json', PYTHON3, 'python3 is not installed'],
 ])('%s keeps every point it claims', { timeout: 240_000, concurrent: GRADES_SIDE_BY_SIDE }, async ([, file, available, reason], context) => {
   if (!available) context.skip(reason);
   const target = loadTarget(file);
