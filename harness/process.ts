@@ -393,6 +393,21 @@ export function withoutSlowStart(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /**
+ * Set by the suite (spec/global-setup.ts): the URL of the module that records
+ * a Node program's coverage of impl/ into the suite's folder
+ * (spec/coverage/preload.ts), which {@link childEnv} gives Node programs with
+ * `--import`. Without it, NODE_V8_COVERAGE does that, at a higher cost.
+ */
+export const COVERAGE_PRELOAD_ENV = 'ACK_COVERAGE_PRELOAD';
+
+/** `options` (a NODE_OPTIONS value) with `--import=url` added, or taken out; once at most. */
+function withPreload(options: string | undefined, url: string, wanted: boolean): string {
+  const flag = `--import=${url}`;
+  const others = (options ?? '').split(' ').filter((option) => option !== '' && option !== flag);
+  return [...others, ...(wanted ? [flag] : [])].join(' ');
+}
+
+/**
  * The environment for a program the suite or the grader starts: no colour, no
  * {@link SLOW_START_ENV}, and, while the suite runs and unless `coverage` is
  * false, V8 coverage into the suite's folder.
@@ -405,8 +420,11 @@ export function childEnv(extra: Readonly<Record<string, string>> | undefined, co
   const suiteDir = process.env[SUITE_DIR_ENV];
   // A program's own setting (a target's env) stands; otherwise the suite's folder, or, without coverage, nothing inherited.
   if (extra?.NODE_V8_COVERAGE === undefined) {
-    if (!coverage) delete env.NODE_V8_COVERAGE;
-    else if (suiteDir) env.NODE_V8_COVERAGE = join(suiteDir, 'v8');
+    const preload = process.env[COVERAGE_PRELOAD_ENV];
+    if (!coverage || (suiteDir && preload)) delete env.NODE_V8_COVERAGE;
+    if (preload && (!coverage || suiteDir)) env.NODE_OPTIONS = withPreload(env.NODE_OPTIONS, preload, coverage);
+    else if (coverage && suiteDir) env.NODE_V8_COVERAGE = join(suiteDir, 'v8');
+    if (env.NODE_OPTIONS === '') delete env.NODE_OPTIONS;
   }
   return env;
 }

@@ -8,8 +8,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { isSameProcessAlive, NAMESPACED_DIR, SUITE_DIR_ENV } from '../harness/process.js';
+import { COVERAGE_PRELOAD_ENV, isSameProcessAlive, NAMESPACED_DIR, SUITE_DIR_ENV } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import {
   compiledImplDir,
@@ -63,6 +64,8 @@ export default function setup(project: TestProject): () => Promise<void> {
   chmodSync(suiteDir, 0o711);
   chmodSync(join(suiteDir, NAMESPACED_DIR), 0o1777);
   process.env[SUITE_DIR_ENV] = suiteDir;
+  // Node programs record their coverage of impl/ through this module (harness/process.ts childEnv).
+  process.env[COVERAGE_PRELOAD_ENV] = pathToFileURL(join(REPO_ROOT, 'dist', 'spec', 'coverage', 'preload.js')).href;
 
   return async () => {
     const problems: string[] = [];
@@ -114,6 +117,7 @@ export default function setup(project: TestProject): () => Promise<void> {
     } finally {
       rmSync(suiteDir, { recursive: true, force: true });
       delete process.env[SUITE_DIR_ENV];
+      delete process.env[COVERAGE_PRELOAD_ENV];
     }
     if (problems.length > 0) {
       // vitest reports a teardown error but keeps exit code 0, so set it here.

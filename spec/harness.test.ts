@@ -7,7 +7,7 @@ import { pEvent } from 'p-event';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { loadGolden } from './support/golden.js';
 import { connectPeer, startFakeServer } from '../harness/peer.js';
-import { childEnv, countFinished, isAlive, isSameProcessAlive, launch, startTime, SUITE_DIR_ENV } from '../harness/process.js';
+import { childEnv, countFinished, COVERAGE_PRELOAD_ENV, isAlive, isSameProcessAlive, launch, startTime, SUITE_DIR_ENV } from '../harness/process.js';
 import { startProxy } from '../harness/proxy.js';
 import { Scene } from '../harness/scene.js';
 import { startServer } from '../grader/launch.js';
@@ -155,17 +155,28 @@ describe('environment', () => {
     expect(child.lines('stdout')).toEqual(['unset 1']);
   });
 
-  // In-process: which coverage setting a program gets is childEnv's logic. The suite's folder is set while it runs.
-  test.each<{ scene: string; coverage: boolean; extra?: Record<string, string>; gets: string }>([
-    { scene: 'a default scene', coverage: true, gets: 'the suite folder' },
-    { scene: "a scene without coverage (a grade's)", coverage: false, gets: 'none' },
-    { scene: 'a scene without coverage, to a program that sets its own', coverage: false, extra: { NODE_V8_COVERAGE: '/its/own' }, gets: '/its/own' },
-    { scene: 'a default scene, to a program that turns it off', coverage: true, extra: { NODE_V8_COVERAGE: '' }, gets: '' },
-  ])('$scene gives a program NODE_V8_COVERAGE $gets', ({ coverage, extra, gets }) => {
-    const suiteDir = process.env[SUITE_DIR_ENV];
-    if (suiteDir === undefined) throw new Error(`${SUITE_DIR_ENV} is not set: run this through vitest's global setup`);
-    const wanted = gets === 'the suite folder' ? join(suiteDir, 'v8') : gets === 'none' ? undefined : gets;
-    expect(childEnv(extra, new Scene(coverage ? {} : { coverage: false }).coverage).NODE_V8_COVERAGE).toBe(wanted);
+  // In-process: which coverage setting a program gets is childEnv's logic. The suite's folder and preload are set while it runs.
+  test.each<{ scene: string; coverage: boolean; extra?: Record<string, string>; v8: string | undefined; preloaded: boolean }>([
+    { scene: 'a default scene', coverage: true, v8: undefined, preloaded: true },
+    { scene: "a scene without coverage (a grade's)", coverage: false, v8: undefined, preloaded: false },
+    { scene: 'a scene without coverage, to a program that sets its own', coverage: false, extra: { NODE_V8_COVERAGE: '/its/own' }, v8: '/its/own', preloaded: false },
+    { scene: 'a default scene, to a program that turns it off', coverage: true, extra: { NODE_V8_COVERAGE: '' }, v8: '', preloaded: false },
+    { scene: 'a default scene, to a program with options of its own', coverage: true, extra: { NODE_OPTIONS: '--no-warnings' }, v8: undefined, preloaded: true },
+  ])('$scene gives a program NODE_V8_COVERAGE $v8 and the coverage preload: $preloaded', ({ coverage, extra, v8, preloaded }) => {
+    const preload = process.env[COVERAGE_PRELOAD_ENV];
+    if (process.env[SUITE_DIR_ENV] === undefined || preload === undefined) throw new Error(`${SUITE_DIR_ENV} or ${COVERAGE_PRELOAD_ENV} is not set: run this through vitest's global setup`);
+    const env = childEnv(extra, new Scene(coverage ? {} : { coverage: false }).coverage);
+    expect(env.NODE_V8_COVERAGE).toBe(v8);
+    const options = (env.NODE_OPTIONS ?? '').split(' ');
+    expect(options.filter((option) => option === `--import=${preload}`)).toHaveLength(preloaded ? 1 : 0);
+    if (extra?.NODE_OPTIONS !== undefined) expect(options).toContain(extra.NODE_OPTIONS); // kept beside it
+  });
+
+  test('a grade\'s scene takes the coverage preload out of options a program inherited with it', () => {
+    const preload = process.env[COVERAGE_PRELOAD_ENV];
+    if (preload === undefined) throw new Error(`${COVERAGE_PRELOAD_ENV} is not set: run this through vitest's global setup`);
+    const env = childEnv({ NODE_OPTIONS: `--no-warnings --import=${preload}` }, false);
+    expect(env.NODE_OPTIONS).toBe('--no-warnings');
   });
 });
 
