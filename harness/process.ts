@@ -418,13 +418,16 @@ export function childEnv(extra: Readonly<Record<string, string>> | undefined, co
   env.NO_COLOR = '1';
   delete env.FORCE_COLOR;
   const suiteDir = process.env[SUITE_DIR_ENV];
-  // A program's own setting (a target's env) stands; otherwise the suite's folder, or, without coverage, nothing inherited.
-  if (extra?.NODE_V8_COVERAGE === undefined) {
-    const preload = process.env[COVERAGE_PRELOAD_ENV];
-    if (!coverage || (suiteDir && preload)) delete env.NODE_V8_COVERAGE;
-    if (preload && (!coverage || suiteDir)) env.NODE_OPTIONS = withPreload(env.NODE_OPTIONS, preload, coverage);
-    else if (coverage && suiteDir) env.NODE_V8_COVERAGE = join(suiteDir, 'v8');
-    if (env.NODE_OPTIONS === '') delete env.NODE_OPTIONS;
+  // A program's own NODE_V8_COVERAGE (a target's env, or '' for a command line the suite runs without it) stands, and
+  // then the preload goes too: inherited, it would follow the program into a sandbox that cannot see the repository.
+  const preload = process.env[COVERAGE_PRELOAD_ENV];
+  const own = extra?.NODE_V8_COVERAGE !== undefined;
+  const recorded = coverage && !own && suiteDir !== undefined && suiteDir !== '';
+  if (preload) env.NODE_OPTIONS = withPreload(env.NODE_OPTIONS, preload, recorded);
+  if (env.NODE_OPTIONS === '') delete env.NODE_OPTIONS;
+  if (!own) {
+    if (recorded && !preload) env.NODE_V8_COVERAGE = join(suiteDir, 'v8');
+    else if (recorded || !coverage) delete env.NODE_V8_COVERAGE;
   }
   return env;
 }

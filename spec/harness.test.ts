@@ -172,10 +172,14 @@ describe('environment', () => {
     if (extra?.NODE_OPTIONS !== undefined) expect(options).toContain(extra.NODE_OPTIONS); // kept beside it
   });
 
-  test('a grade\'s scene takes the coverage preload out of options a program inherited with it', () => {
+  // Inherited, the preload would follow a program into a sandbox that cannot see the repository, and Node would not start.
+  test.each<{ program: string; extra: Record<string, string>; coverage: boolean }>([
+    { program: "a grade's program", extra: {}, coverage: false },
+    { program: 'a program run without coverage (a grader command line)', extra: { NODE_V8_COVERAGE: '' }, coverage: true },
+  ])('$program does not inherit the coverage preload', ({ extra, coverage }) => {
     const preload = process.env[COVERAGE_PRELOAD_ENV];
     if (preload === undefined) throw new Error(`${COVERAGE_PRELOAD_ENV} is not set: run this through vitest's global setup`);
-    const env = childEnv({ NODE_OPTIONS: `--no-warnings --import=${preload}` }, false);
+    const env = childEnv({ ...extra, NODE_OPTIONS: `--no-warnings --import=${preload}` }, coverage);
     expect(env.NODE_OPTIONS).toBe('--no-warnings');
   });
 });
