@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { statFields } from '../harness/process.js';
 import { waitUntil } from '../harness/wait.js';
 
 /** What a sweep did. */
@@ -35,8 +36,7 @@ function runningOthers(): number[] {
     } catch {
       continue; // ended between the listing and the read
     }
-    // The state follows the command name, which is in parentheses and may itself hold ") ".
-    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    const state = statFields(stat)[0];
     if (state !== 'Z' && state !== 'X') pids.push(Number(name));
   }
   return pids;

@@ -10,6 +10,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { statFields } from './process.js';
 
 /** TCP states as /proc/net/tcp numbers them (include/net/tcp_states.h). */
 export const TCP_STATE = {
@@ -178,8 +179,7 @@ export function threadStates(pid: number): string[] {
     for (const thread of threads) {
       try {
         const stat = readFileSync(`/proc/${at}/task/${thread}/stat`, 'utf8');
-        // The state follows the command name, which is in parentheses and may itself hold ") ".
-        states.push(stat.charAt(stat.lastIndexOf(')') + 2));
+        states.push(statFields(stat)[0] ?? '');
         const children = readFileSync(`/proc/${at}/task/${thread}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
         if (depth < MAX_DEPTH) for (const child of children) visit(child, depth + 1);
       } catch {

@@ -450,12 +450,22 @@ export function isAlive(pid: number): boolean {
  */
 export function startTime(pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The name (field 2) is in parentheses and may hold spaces; the fields after its last ')' are plain.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[19];
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The fields of a /proc/PID/stat (or task/TID/stat) line after the command
+ * name, from the state (field 3) on. The name is in parentheses and may
+ * itself hold spaces and ") ", so the fields start after its last ')'.
+ *
+ * @example
+ * statFields('42 (a) b) S 1 42 ...')[0]; // 'S'
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /**

@@ -7,7 +7,7 @@ import { pEvent } from 'p-event';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { loadGolden } from './support/golden.js';
 import { connectPeer, startFakeServer } from '../harness/peer.js';
-import { childEnv, countFinished, COVERAGE_PRELOAD_ENV, isAlive, isSameProcessAlive, launch, startTime, SUITE_DIR_ENV } from '../harness/process.js';
+import { childEnv, countFinished, COVERAGE_PRELOAD_ENV, isAlive, isSameProcessAlive, launch, startTime, statFields, SUITE_DIR_ENV } from '../harness/process.js';
 import { startProxy } from '../harness/proxy.js';
 import { Scene } from '../harness/scene.js';
 import { startServer } from '../grader/launch.js';
@@ -311,6 +311,14 @@ describe('the suite\'s process bookkeeping', () => {
     expect(started).toMatch(/^\d+$/);
     expect(isSameProcessAlive(process.pid, started)).toBe(true);
     expect(isSameProcessAlive(process.pid, String(Number(started) + 1))).toBe(false);
+  });
+
+  test.each([
+    ['42 (node) S 1 42', ['S', '1', '42']],
+    ['42 (a) b) R 1 42', ['R', '1', '42']],
+    ['42 (two words) Z 7', ['Z', '7']],
+  ])('the stat line %j has the fields %j after its command name', (line, fields) => {
+    expect(statFields(line)).toEqual(fields);
   });
 
   test('a process that has exited is not alive, whatever its start time', async () => {
