@@ -1,5 +1,5 @@
 // `npm run grade` as a user runs it: the default target, reports, exit codes, and one-line errors.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type TestContext } from 'vitest';
@@ -9,6 +9,7 @@ import { launch } from '../harness/process.js';
 import { parseGradeArgs, UsageError } from '../grader/cli-args.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { GRADES_SIDE_BY_SIDE } from './support/side-by-side.js';
+import { copyTarget } from './support/target-copy.js';
 import { useScene } from './support/vitest.js';
 
 // The tests run side by side, so each one's teardown is registered on its own context: a usage error
@@ -112,12 +113,7 @@ test.skipIf(!pyenvPresent)('a pyenv shim for a Python version that is not instal
  */
 function threeTargets(context: TestContext): string {
   const dir = tempDir(context);
-  for (const name of ['closing-line-misspelled', 'client-silent-send', 'chat-echo']) {
-    const file = join(REPO_ROOT, 'fixtures', 'broken', name, 'target.json');
-    const description = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    mkdirSync(join(dir, name));
-    writeFileSync(join(dir, name, 'target.json'), JSON.stringify({ ...description, cwd: join(file, '..', String(description.cwd ?? '.')) }));
-  }
+  for (const name of ['closing-line-misspelled', 'client-silent-send', 'chat-echo']) copyTarget(`fixtures/broken/${name}/target.json`, join(dir, name, 'target.json'));
   return dir;
 }
 

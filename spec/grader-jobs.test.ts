@@ -1,7 +1,7 @@
 // `npm run grade -- FOLDER --jobs N`: several targets at once, several of them on
 // the same hard-coded port, with the same reports as one at a time; without the
 // sandbox, fixed-port targets wait for each other.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, onTestFinished, test } from 'vitest';
@@ -12,6 +12,7 @@ import { commandWorks } from '../harness/commands.js';
 import { detectIsolation, type Isolation } from '../harness/isolation.js';
 import { launch } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
+import { copyTarget } from './support/target-copy.js';
 import { useScene } from './support/vitest.js';
 
 /** Folders the class runs shared by several tests write to, removed when the file's last test ends. */
@@ -57,11 +58,7 @@ function classFolder(forFile = false): { dir: string; names: string[] } {
     ['d-python', 'fixtures/python/target.json'],
     ['e-py2-12000-again', 'fixtures/submissions/py2-hardcoded/target.json'],
   ];
-  for (const [name, file] of copies) {
-    const description = JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8')) as Record<string, unknown>;
-    const folder = join(REPO_ROOT, file, '..', String(description.cwd ?? '.'));
-    writeFileSync(join(dir, `${name}.json`), JSON.stringify({ ...description, name, cwd: folder }));
-  }
+  for (const [name, file] of copies) copyTarget(file, join(dir, `${name}.json`), { name });
   return { dir, names: copies.map(([name]) => name) };
 }
 
