@@ -44,17 +44,20 @@ const shellQuote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)}'`;
  * sandbox: grader/confine.ts) and in a pseudo-terminal, so a program prints as it
  * would for the student (a program that buffers its own output when it is not
  * on a terminal prints line by line here too). util-linux `script` makes the
- * terminal; stdout goes through it, stderr stays apart (fd 3, kept open by
- * the shell), and echo and CR LF are switched off so typed lines and `\r`
- * stay out of the verdicts.
+ * terminal, with echo off (`-E never`), so typed lines stay out of the
+ * verdicts; stdout goes through it, its CR LF line ends read as LF
+ * (LaunchOptions.terminal), and stderr stays apart, on the pipe the harness
+ * gives as fd 3. No shell or `stty` runs around it: each is a process
+ * more for every program of every scenario.
  */
 function inTerminal(target: Target, argv: readonly string[]): string[] {
   // Inside the sandbox the limits and the uid come first, so the terminal wrapper is confined with its program.
   if (!useTerminal(target)) return confinedArgv(argv);
   const resolved = argv.map((arg, index) => (index === 0 && arg === 'node' ? process.execPath : arg));
-  // fd 3 is closed once copied to 2: a daemon the program leaves behind must not hold our stderr pipe open.
-  const inner = `stty -echo -onlcr 2>/dev/null; exec ${resolved.map(shellQuote).join(' ')} 2>&3 3>&-`;
-  return confinedArgv(['sh', '-c', 'exec 3>&2; exec script -q -E never -e -c "$0" /dev/null', inner]);
+  // script runs this with $SHELL -c. fd 3 is closed once copied to 2: a daemon the program leaves behind must
+  // not hold our stderr pipe open.
+  const inner = `exec ${resolved.map(shellQuote).join(' ')} 2>&3 3>&-`;
+  return confinedArgv(['script', '-q', '-E', 'never', '-e', '-c', inner, '/dev/null']);
 }
 
 /** A started server and the port its clients should use. */
@@ -122,6 +125,7 @@ export async function startServer(scene: Scene, target: Target, options: StartSe
       cwd: target.cwd,
       env: programEnv(target, target.server.argv),
       wrapper: useTerminal(target),
+      terminal: useTerminal(target),
       ...(options.outputLimit === undefined ? {} : { outputLimit: options.outputLimit }),
     });
     typeIn(child, target.server.stdin, { host: target.host, port: String(port) }, options.promptMs ?? QUIET_BOUNDS.prompt);
@@ -184,6 +188,7 @@ export function startClient(
     cwd: target.cwd,
     env: programEnv(target, program.argv),
     wrapper: useTerminal(target),
+    terminal: useTerminal(target),
   });
   typeIn(child, program.stdin, values, options.promptMs ?? QUIET_BOUNDS.prompt);
   return child;

@@ -4,11 +4,13 @@
  * stops it when the test ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { NAMESPACE_PIDS_ENV } from './isolation.js';
+import { TerminalLineEnds } from './line-ends.js';
 import type { Resource, Scene } from './scene.js';
 import { linesOf, quoteBlock } from './text.js';
 import { waitUntil } from './wait.js';
@@ -49,6 +51,14 @@ export interface LaunchOptions {
    * it started with it, and the wrapper ends with it.
    */
   readonly wrapper?: boolean;
+  /**
+   * Its standard output is a pseudo-terminal's (util-linux `script` makes
+   * it): each CR LF the terminal ends a line with is read as LF
+   * (harness/line-ends.ts). The program's standard error comes on fd 3, a
+   * pipe apart from the terminal, and the wrapper's own on fd 2: both are
+   * its stderr here.
+   */
+  readonly terminal?: boolean;
 }
 
 /** What to match in a line: the whole line exactly, a substring, or a pattern. */
@@ -118,18 +128,25 @@ export class Child implements Resource {
     this.#child = spawn(command === 'node' ? process.execPath : command, args, {
       cwd: options.cwd,
       env: childEnv(options.env, scene.coverage),
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: options.terminal === true ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       detached: this.#group,
     });
     this.#updates.setMaxListeners(0);
-    for (const name of ['stdout', 'stderr'] as const) {
-      // Decoded here rather than with setEncoding, so that the raw bytes can be counted.
+    const streams: Array<[StreamName, Readable | null | undefined]> = [
+      ['stdout', this.#child.stdout],
+      ['stderr', this.#child.stderr],
+      ['stderr', this.#child.stdio[3] as Readable | null | undefined],
+    ];
+    for (const [name, stream] of streams) {
+      // Decoded here rather than with setEncoding, so that the bytes can be counted (a terminal's as the program wrote them).
       const decoder = new StringDecoder('utf8');
-      this.#child[name]?.on('data', (chunk: Buffer) => {
+      const ends = name === 'stdout' && options.terminal === true ? new TerminalLineEnds() : undefined;
+      const take = (chunk: Buffer): string => {
         this.#bytes[name] += chunk.length;
-        this.#append(name, decoder.write(chunk));
-      });
-      this.#child[name]?.on('end', () => this.#append(name, decoder.end()));
+        return decoder.write(chunk);
+      };
+      stream?.on('data', (chunk: Buffer) => this.#append(name, take(ends ? ends.push(chunk) : chunk)));
+      stream?.on('end', () => this.#append(name, (ends ? take(ends.end()) : '') + decoder.end()));
     }
     this.#child.stdin?.on('error', () => {}); // writing to a program that already exited is not a harness failure
     this.#closed = new Promise((resolve) => {
@@ -144,7 +161,7 @@ export class Child implements Resource {
       // are closed on our side.
       this.#child.on('exit', () => {
         const timer = setTimeout(() => {
-          for (const stream of [this.#child.stdout, this.#child.stderr]) stream?.destroy();
+          for (const stream of this.#child.stdio) stream?.destroy();
         }, STOP_GRACE_MS);
         timer.unref();
         this.#child.once('close', () => clearTimeout(timer));
