@@ -159,16 +159,30 @@ export function waitForServerToRead(serverPort: number, clientPort: number, time
   return pollUntil(() => (findSocket((s) => s.localPort === serverPort && s.remotePort === clientPort)?.rxQueue ?? 0) === 0, timeoutMs);
 }
 
+/** What {@link threadUsage} reads of a program's threads. */
+export interface ThreadUsage {
+  /** The scheduler state of each thread (`R` running or ready to run, `S` sleeping, `D` waiting on a device, `Z` ended but not collected...). */
+  readonly states: string[];
+  /** The CPU time its threads have used so far, user and system, in milliseconds (to the clock tick). */
+  readonly cpuMs: number;
+}
+
 /**
- * The scheduler state of every thread of `pid` and of its descendants (`R`
- * running or ready to run, `S` sleeping, `D` waiting on a device, `Z` ended
- * but not collected...), from /proc; none where /proc cannot say.
+ * Linux counts a thread's CPU time in clock ticks of 1/100 s (USER_HZ, which
+ * /proc uses whatever the kernel's own tick rate).
+ */
+const MS_PER_TICK = 10;
+
+/**
+ * The threads of `pid` and of its descendants, from /proc: each one's
+ * scheduler state, and the CPU time they have used; none where /proc cannot say.
  *
  * @example
- * threadStates(server.child.pid); // ['S', 'S', 'R']
+ * threadUsage(server.child.pid); // { states: ['S', 'S', 'R'], cpuMs: 40 }
  */
-export function threadStates(pid: number): string[] {
+export function threadUsage(pid: number): ThreadUsage {
   const states: string[] = [];
+  let ticks = 0;
   const visit = (at: number, depth: number): void => {
     let threads: string[];
     try {
@@ -178,8 +192,10 @@ export function threadStates(pid: number): string[] {
     }
     for (const thread of threads) {
       try {
-        const stat = readFileSync(`/proc/${at}/task/${thread}/stat`, 'utf8');
-        states.push(statFields(stat)[0] ?? '');
+        // After the command name: the state, then utime and stime (fields 14 and 15 of proc(5)) at 11 and 12.
+        const fields = statFields(readFileSync(`/proc/${at}/task/${thread}/stat`, 'utf8'));
+        states.push(fields[0] ?? '');
+        ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
         const children = readFileSync(`/proc/${at}/task/${thread}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
         if (depth < MAX_DEPTH) for (const child of children) visit(child, depth + 1);
       } catch {
@@ -188,29 +204,55 @@ export function threadStates(pid: number): string[] {
     }
   };
   visit(pid, 0);
-  return states;
+  return { states, cpuMs: ticks * MS_PER_TICK };
 }
 
-/** How deep {@link threadStates} follows children: far past any wrapper chain, short of a runaway fork chain. */
+/**
+ * The scheduler state of every thread of `pid` and of its descendants ({@link threadUsage}).
+ *
+ * @example
+ * threadStates(server.child.pid); // ['S', 'S', 'R']
+ */
+export function threadStates(pid: number): string[] {
+  return threadUsage(pid).states;
+}
+
+/** How deep {@link threadUsage} follows children: far past any wrapper chain, short of a runaway fork chain. */
 const MAX_DEPTH = 16;
 
 /**
  * Resolves true once no thread of `pid` or of its descendants is running or
  * ready to run: every one waits (for input, a connection, a lock, a child),
- * so the program has done all it does with what it was sent. False after the
- * bound, which a program that never waits (it spins) runs out. A greeting
+ * so the program has done all it does with what it was sent. A greeting
  * read out of the socket is not yet a greeting handled: a threaded server
  * records the arrival order after its recv() returns, and on a busy machine
  * the thread may wait for the CPU in between. The next client is let in once
  * the server is idle again, as it would be for a person typing at the second
  * client seconds later.
  *
+ * The bound is CPU time, not time passed: false once the program has used
+ * `cpuMs` of CPU since the wait began and still does not idle (it spins),
+ * so a thread that is ready but kept from the CPU by a busy machine is waited
+ * for however long the machine makes it wait. `wallCapMs` only guards against
+ * a wait without end (false there too).
+ *
  * @example
  * await waitForServerToRead(port, peer.localPort, 2000);
- * await waitForIdle(server.child.pid, 2000);
+ * await waitForIdle(server.child.pid, 2000, 10_000);
  */
-export function waitForIdle(pid: number, timeoutMs: number): Promise<boolean> {
-  return pollUntil(() => !threadStates(pid).includes('R'), timeoutMs);
+export async function waitForIdle(pid: number, cpuMs: number, wallCapMs: number): Promise<boolean> {
+  const before = threadUsage(pid).cpuMs;
+  let spent = false;
+  const idle = await pollUntil(
+    () => {
+      const usage = threadUsage(pid);
+      spent = usage.cpuMs - before >= cpuMs;
+      return !usage.states.includes('R');
+    },
+    wallCapMs,
+    () => spent,
+  );
+  return idle;
 }
 
 /** How many established connections the server on `port` has accepted or queued. */

@@ -1,7 +1,7 @@
 // Reading other programs' socket and thread states from /proc: what the grader waits on where no event exists.
 import net from 'node:net';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { canReadKernelSockets, connectionsTo, parseProcNetTcp, pollInterval, pollKernel, TCP_STATE, threadStates, waitForIdle, waitForListener, waitForServerToRead } from '../harness/kernel.js';
+import { canReadKernelSockets, connectionsTo, parseProcNetTcp, pollInterval, pollKernel, TCP_STATE, threadStates, threadUsage, waitForIdle, waitForListener, waitForServerToRead } from '../harness/kernel.js';
 import { launch } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { connectPeer } from '../harness/peer.js';
@@ -92,17 +92,22 @@ test.skipIf(!canReadKernelSockets())('a wait that runs out its bound reads the k
 describe.skipIf(!canReadKernelSockets())('a program is idle', () => {
   test('once every thread of it waits, as a program blocked reading its input does', async () => {
     const child = launch(useScene(), { label: 'reader', argv: ['node', '-e', 'process.stdin.once("data", () => process.exit(0))'], cwd: REPO_ROOT });
-    await expect(waitForIdle(child.pid!, 10_000)).resolves.toBe(true);
+    await expect(waitForIdle(child.pid!, 10_000, 60_000)).resolves.toBe(true);
     expect(threadStates(child.pid!).length).toBeGreaterThan(1); // Node's own threads are counted too
   });
 
-  // The bound is what is under test in both: a program that spins never idles, so each wait lasts all of it.
+  // The bound is what is under test in both: a program that spins never idles, so each wait lasts all of it, and
+  // it is the CPU the program used (the cap on time passed is far beyond it).
   test.each([
-    ['a program that spins', ['node', '-e', 'for (;;) {}']],
-    ['an idle shell whose child spins', ['sh', '-c', 'node -e "for (;;) {}" & wait']],
-  ])('not while %s: the wait runs out its bound', async (_, argv) => {
+    ['a program that spins', ['node', '-e', 'console.log("spinning"); for (;;) {}']],
+    ['an idle shell whose child spins', ['sh', '-c', 'node -e \'console.log("spinning"); for (;;) {}\' & wait']],
+  ])('not while %s: the wait ends once the program has used the CPU it was given', async (_, argv) => {
     // A group of its own: the shell's child goes with it when the scene ends.
     const child = launch(useScene(), { label: 'spinner', argv, cwd: REPO_ROOT, group: true });
-    await expect(waitForIdle(child.pid!, 500)).resolves.toBe(false);
+    // Past its start, when a thread of Node's may wait on another and none is running for a moment.
+    await child.waitForLine('spinning');
+    const before = threadUsage(child.pid!).cpuMs;
+    await expect(waitForIdle(child.pid!, 300, 60_000)).resolves.toBe(false);
+    expect(threadUsage(child.pid!).cpuMs - before).toBeGreaterThanOrEqual(300);
   });
 });
