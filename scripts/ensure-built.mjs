@@ -5,6 +5,12 @@
 // builds incrementally (tsconfig.json), so a build after a small change
 // re-checks only what the change can affect. Plain JavaScript on purpose: it
 // must run before anything is compiled.
+// The compiler is TypeScript 7's native tsc (devDependency typescript-native, an
+// alias of typescript@7) where its binary for this platform is installed: a full
+// build takes about 1 s here, TypeScript 5's 5.6 s, and a build with nothing to do
+// 0.5 s against 2 s. The JavaScript both emit is the same. TypeScript 5 (the
+// typescript package, which ESLint's parser needs) is the fallback, and what
+// npm run test:watch runs, for its watch mode's messages.
 // After tsc, it bundles the grading worker into one file (dist/grader/worker.bundle.mjs):
 // a worker starts for every scenario, and one file loads in about 60 ms less CPU than the
 // thirty modules it is made of; grader/worker.ts uses it only while it is newer than them.
@@ -40,9 +46,21 @@ const built = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
 const changed = Math.max(...SOURCES.map((source) => newest(join(root, source))));
 if (!always && built > changed) process.exit(0);
 
-let tsc;
+/** The native compiler's launcher, where it and its binary for this platform are installed; else undefined. */
+function nativeTsc() {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('typescript-native/package.json');
+    // The launcher finds the binary in this package; without it, it throws (an unsupported platform, say).
+    createRequire(pkg).resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`);
+    return join(dirname(pkg), 'bin', 'tsc');
+  } catch {
+    return undefined;
+  }
+}
+
+let tsc = nativeTsc();
 try {
-  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  tsc ??= createRequire(import.meta.url).resolve('typescript/bin/tsc');
 } catch {
   process.stderr.write('build: TypeScript is not installed; run npm ci first\n');
   process.exit(2);
