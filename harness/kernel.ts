@@ -240,19 +240,15 @@ const MAX_DEPTH = 16;
  * await waitForServerToRead(port, peer.localPort, 2000);
  * await waitForIdle(server.child.pid, 2000, 10_000);
  */
-export async function waitForIdle(pid: number, cpuMs: number, wallCapMs: number): Promise<boolean> {
+export function waitForIdle(pid: number, cpuMs: number, wallCapMs: number): Promise<boolean> {
   const before = threadUsage(pid).cpuMs;
   let spent = false;
-  const idle = await pollUntil(
-    () => {
-      const usage = threadUsage(pid);
-      spent = usage.cpuMs - before >= cpuMs;
-      return !usage.states.includes('R');
-    },
-    wallCapMs,
-    () => spent,
-  );
-  return idle;
+  const idle = (): boolean => {
+    const usage = threadUsage(pid);
+    spent = usage.cpuMs - before >= cpuMs;
+    return !usage.states.includes('R');
+  };
+  return pollUntil(idle, wallCapMs, () => spent);
 }
 
 /** How many established connections the server on `port` has accepted or queued. */
