@@ -39,6 +39,14 @@ export interface CommandCheck {
   readonly said: string;
 }
 
+/**
+ * How long a check ({@link tryCommand}, {@link resolveShim}) may run: only a
+ * guard against one that hangs. A pyenv shim runs a hundred processes of
+ * bash scripts, which took over 10 s on a saturated machine here; a bound
+ * that near would call an installed interpreter missing on a busy one.
+ */
+export const CHECK_TIMEOUT_MS = 60_000;
+
 /** Answers of {@link tryCommand}, by command line and environment. */
 const checks = new Map<string, CommandCheck>();
 
@@ -46,12 +54,13 @@ const checks = new Map<string, CommandCheck>();
  * Runs `argv` (typically `[tool, '--version']`) to see whether it works here;
  * asked once per process for each command line and environment (a pyenv
  * shim's `python3 --version` costs a tenth of a second of bash scripts, and
- * a class or a suite asks it dozens of times).
+ * a class or a suite asks it dozens of times). One that does not answer
+ * within `timeoutMs` fails, and is asked again next time.
  *
  * @example
  * tryCommand(['python2', '--version'], { PYENV_VERSION: '2.7.18' }).ok;
  */
-export function tryCommand(argv: readonly string[], env: Readonly<Record<string, string>> = {}): CommandCheck {
+export function tryCommand(argv: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = CHECK_TIMEOUT_MS): CommandCheck {
   const [command, ...args] = argv;
   if (command === undefined) return { ok: false, said: 'no command' };
   const merged = { ...process.env, ...env };
@@ -64,11 +73,16 @@ export function tryCommand(argv: readonly string[], env: Readonly<Record<string,
   if (known !== undefined) return known;
   // A pyenv shim is asked through the interpreter it resolves to (where pyenv cannot say, the shim itself, which then
   // fails as it would): the shim's scripts cost 80 ms of CPU a run, and the grader resolves the shim anyway to start it.
-  const run = spawnSync(resolveShim(command, process.cwd(), env), args, { env: merged, encoding: 'utf8', timeout: 10_000 });
+  const run = spawnSync(resolveShim(command, process.cwd(), env), args, { env: merged, encoding: 'utf8', timeout: timeoutMs });
   countFinished(run.pid);
-  const said = run.error ? run.error.message : `${run.stderr ?? ''}${run.stdout ?? ''}`.trim().split('\n')[0] || `exit ${run.status}`;
+  const timedOut = (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  const said = timedOut
+    ? `it did not answer within ${timeoutMs / 1000} s`
+    : run.error
+      ? run.error.message
+      : `${run.stderr ?? ''}${run.stdout ?? ''}`.trim().split('\n')[0] || `exit ${run.status}`;
   const check = { ok: !run.error && run.status === 0, said };
-  checks.set(key, check);
+  if (!timedOut) checks.set(key, check); // a check that did not answer says nothing for certain: the next asks again
   return check;
 }
 
@@ -134,7 +148,7 @@ export function resolveShim(command: string, cwd: string, env: Readonly<Record<s
   if (found !== undefined && basename(dirname(found)) === 'shims') {
     // The shim runs its pyenv root's own pyenv; asked the same way, it names what the shim would run.
     const pyenv = findCommand(join(dirname(dirname(found)), 'libexec', 'pyenv')) ?? 'pyenv';
-    const run = spawnSync(pyenv, ['which', command], { cwd, env: merged, encoding: 'utf8', timeout: 10_000 });
+    const run = spawnSync(pyenv, ['which', command], { cwd, env: merged, encoding: 'utf8', timeout: CHECK_TIMEOUT_MS });
     countFinished(run.pid);
     const path = run.status === 0 ? run.stdout.trim() : '';
     if (isAbsolute(path) && findCommand(path) !== undefined) resolved = path;

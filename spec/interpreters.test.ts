@@ -73,6 +73,15 @@ describe('a command', () => {
     expect(readFileSync(tried, 'utf8')).toBe('x\nx\n');
   });
 
+  // The bound is what is under test: a check that hangs fails with the reason, and is not remembered.
+  test('one that does not answer within its bound fails saying so, and is tried again next time', () => {
+    const tried = join(root, 'tried-hanging');
+    const hanging = join(root, 'plain', 'hangingpy');
+    script(hanging, `echo x >> '${tried}'; exec sleep 30`);
+    for (let ask = 0; ask < 2; ask += 1) expect(tryCommand([hanging, '--version'], {}, 300)).toEqual({ ok: false, said: 'it did not answer within 0.3 s' });
+    expect(readFileSync(tried, 'utf8')).toBe('x\nx\n');
+  });
+
   test('is tried once for every spec file that asks: the variable naming the file is not part of the environment it is keyed by', ({ onTestFinished }) => {
     const tried = join(root, 'tried-by-files');
     const counted = join(root, 'plain', 'askedpy');
