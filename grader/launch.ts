@@ -124,7 +124,6 @@ export async function startServer(scene: Scene, target: Target, options: StartSe
       argv: inTerminal(target, expandArgv(target.server.argv, { host: target.host, port: String(port) })),
       cwd: target.cwd,
       env: programEnv(target, target.server.argv),
-      wrapper: useTerminal(target),
       terminal: useTerminal(target),
       ...(options.outputLimit === undefined ? {} : { outputLimit: options.outputLimit }),
     });
@@ -187,7 +186,6 @@ export function startClient(
     argv: inTerminal(target, expandArgv(program.argv, values)),
     cwd: target.cwd,
     env: programEnv(target, program.argv),
-    wrapper: useTerminal(target),
     terminal: useTerminal(target),
   });
   typeIn(child, program.stdin, values, options.promptMs ?? QUIET_BOUNDS.prompt);

@@ -45,18 +45,14 @@ export interface LaunchOptions {
    */
   readonly group?: boolean;
   /**
-   * It is a wrapper that runs the real program as its child in a session of
-   * its own (util-linux `script`, for a pseudo-terminal): signals go to that
-   * child's process group first, so the program stops at once and everything
-   * it started with it, and the wrapper ends with it.
-   */
-  readonly wrapper?: boolean;
-  /**
-   * Its standard output is a pseudo-terminal's (util-linux `script` makes
-   * it): each CR LF the terminal ends a line with is read as LF
+   * It is util-linux `script`, running the real program as its child in a
+   * pseudo-terminal and a session of its own. Signals go to that child's
+   * process group first, so the program stops at once and everything it
+   * started with it, and the wrapper ends with it. Its standard output is the
+   * terminal's: each CR LF the terminal ends a line with is read as LF
    * (harness/line-ends.ts). The program's standard error comes on fd 3, a
-   * pipe apart from the terminal, and the wrapper's own on fd 2: both are
-   * its stderr here.
+   * pipe apart from the terminal, and the wrapper's own on fd 2: both are its
+   * stderr here.
    */
   readonly terminal?: boolean;
 }
@@ -108,7 +104,7 @@ export class Child implements Resource {
   readonly #bytes: Record<StreamName, number> = { stdout: 0, stderr: 0 };
   readonly #limit: number | undefined;
   readonly #group: boolean;
-  readonly #wrapper: boolean;
+  readonly #terminal: boolean;
   #exit: ExitStatus | undefined;
   readonly #closed: Promise<ExitStatus>;
 
@@ -121,14 +117,14 @@ export class Child implements Resource {
     this.label = options.label;
     this.#limit = options.outputLimit;
     this.#group = options.group === true;
-    this.#wrapper = options.wrapper === true;
+    this.#terminal = options.terminal === true;
     this.#scene = scene;
     const [command, ...args] = options.argv;
     if (command === undefined) throw new Error(`${options.label}: empty argv`);
     this.#child = spawn(command === 'node' ? process.execPath : command, args, {
       cwd: options.cwd,
       env: childEnv(options.env, scene.coverage),
-      stdio: options.terminal === true ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+      stdio: this.#terminal ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       detached: this.#group,
     });
     this.#updates.setMaxListeners(0);
@@ -140,7 +136,7 @@ export class Child implements Resource {
     for (const [name, stream] of streams) {
       // Decoded here rather than with setEncoding, so that the bytes can be counted (a terminal's as the program wrote them).
       const decoder = new StringDecoder('utf8');
-      const ends = name === 'stdout' && options.terminal === true ? new TerminalLineEnds() : undefined;
+      const ends = name === 'stdout' && this.#terminal ? new TerminalLineEnds() : undefined;
       const take = (chunk: Buffer): string => {
         this.#bytes[name] += chunk.length;
         return decoder.write(chunk);
@@ -288,7 +284,7 @@ export class Child implements Resource {
   /** Signals the process, or its group; a group already gone is not an error. */
   #kill(signal: NodeJS.Signals): void {
     const pid = this.#child.pid;
-    if (this.#wrapper && pid !== undefined) {
+    if (this.#terminal && pid !== undefined) {
       // The wrapper ends when its program does; signalled itself, `script` would linger 2 s before it did.
       const children = childPids(pid);
       for (const child of children) signalGroup(child, signal);
