@@ -21,6 +21,7 @@ import {
   writeReports,
 } from './coverage/pipeline.js';
 import { COVERAGE_GATES } from '../scripts/coverage-gates.js';
+import { usePython3 } from './support/python3.js';
 import { STRESS_RUNS_ENV } from './support/repeat.js';
 import { coldStarts, formatFigures, median, parsePidLog, shownSpecPath, slowestFiles, spawnFloor, type LoggedPid } from './support/suite-figures.js';
 
@@ -64,6 +65,8 @@ export default function setup(project: TestProject): () => Promise<void> {
   chmodSync(suiteDir, 0o711);
   chmodSync(join(suiteDir, NAMESPACED_DIR), 0o1777);
   process.env[SUITE_DIR_ENV] = suiteDir;
+  const pathBefore = process.env.PATH;
+  const python3 = usePython3(join(suiteDir, 'bin'));
   // Node programs record their coverage of impl/ through this module (harness/process.ts childEnv).
   process.env[COVERAGE_PRELOAD_ENV] = pathToFileURL(join(REPO_ROOT, 'dist', 'spec', 'coverage', 'preload.js')).href;
 
@@ -107,6 +110,7 @@ export default function setup(project: TestProject): () => Promise<void> {
       const ended = pids.filter((logged) => logged.ended === true).length;
       const floor = spawnFloor({ processes: pids.length, ended, coldStartMs, ends, cores: availableParallelism(), wallSeconds });
       console.log(`\n${formatFigures(slowestFiles(files, pids, 10), floor).join('\n')}`);
+      console.log(`\n${python3}`);
       console.log(
         `\nSuite: started ${pids.length} child processes, ${alive.length} left running; ` +
           `wall time ${wallSeconds.toFixed(1)} s; ${stress ? 'coverage report left as npm test wrote it' : 'coverage report in reports/coverage/index.html'}`,
@@ -118,6 +122,8 @@ export default function setup(project: TestProject): () => Promise<void> {
       rmSync(suiteDir, { recursive: true, force: true });
       delete process.env[SUITE_DIR_ENV];
       delete process.env[COVERAGE_PRELOAD_ENV];
+      if (pathBefore === undefined) delete process.env.PATH;
+      else process.env.PATH = pathBefore;
     }
     if (problems.length > 0) {
       // vitest reports a teardown error but keeps exit code 0, so set it here.
