@@ -2,16 +2,20 @@
  * A screenshot of panes captured from tmux: an HTML page that looks like a
  * terminal window (dark, monospace, a title bar over each pane with its
  * label and command), rendered to PNG by a headless Chromium on a fresh
- * profile, which is removed afterwards with every process it started.
+ * profile, which is removed afterwards with every process it started. One
+ * browser renders every picture of a run, driven over the DevTools protocol
+ * (scripts/samples-cdp.ts).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { commandWorks } from '../harness/commands.js';
 import { recordPid } from '../harness/process.js';
 import { ansiRowsToHtml, DEFAULT_BG, DEFAULT_FG, escapeHtml } from './samples-ansi.js';
+import { CdpPipe } from './samples-cdp.js';
 
 /** One pane as captured. */
 export interface CapturedPane {
@@ -118,7 +122,7 @@ const USUAL_PLACES = [
  *
  * @example
  * const found = findChromium();
- * if ('browser' in found) await screenshot(found.browser, picture, 'x-first.png');
+ * if ('browser' in found) await takeScreenshots(found.browser, [[picture, 'x-first.png']]);
  */
 export function findChromium(): { readonly browser: string } | { readonly why: string } {
   const override = process.env[CHROME_PATH_ENV];
@@ -131,30 +135,35 @@ export function findChromium(): { readonly browser: string } | { readonly why: s
     : { why: `no Chrome or Chromium found (apt-get install chromium, or set ${CHROME_PATH_ENV} to the browser's binary)` };
 }
 
+/** The bound on the whole run of the browser: every picture, and its exit. */
 const CHROMIUM_MS = 60_000;
 
 /**
- * Renders `html` to the PNG file `png` with headless Chromium at the page's
- * size. The page and a fresh profile live in a temporary folder that is
- * removed afterwards. Chromium runs in its own process group (ours), which
- * is killed if it outlives the bound or leaves a helper behind.
+ * Renders each picture to its PNG file with ONE headless Chromium (a launch
+ * costs some 2.6 CPU-s here, a page a fraction of that), driven over
+ * `--remote-debugging-pipe`: a page per picture at the picture's size, one
+ * after another, then Browser.close. Each result says whether that file was
+ * written, as Promise.allSettled would: a picture that fails does not stop
+ * the others, unless the browser is gone. The pages and a fresh profile live
+ * in a temporary folder that is removed afterwards. Chromium runs in its own
+ * process group (ours), which is killed if it outlives the bound or leaves
+ * a helper behind.
+ *
+ * @example
+ * const [x] = await takeScreenshots('/usr/bin/chromium', [[picture, 'x-first.png']]);
+ * if (x?.status === 'rejected') console.error(String(x.reason));
  */
-export async function screenshot(chromium: string, picture: Picture, png: string): Promise<void> {
+export async function takeScreenshots(chromium: string, jobs: readonly (readonly [Picture, string])[]): Promise<PromiseSettledResult<void>[]> {
+  if (jobs.length === 0) return [];
   const dir = mkdtempSync(join(tmpdir(), 'ack-samples-'));
   try {
-    const page = join(dir, 'page.html');
-    writeFileSync(page, pageHtml(picture));
-    const { width, height } = pageSize(picture);
-    rmSync(png, { force: true });
     const args = [
       ...['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
       ...['--disable-sync', '--no-first-run', '--hide-scrollbars', '--force-device-scale-factor=1'],
       `--user-data-dir=${join(dir, 'profile')}`,
-      `--window-size=${width},${height}`,
-      `--screenshot=${png}`,
-      pathToFileURL(page).href,
+      '--remote-debugging-pipe', // commands on its fd 3, replies on its fd 4: no port for anything else to reach
     ];
-    const child = spawn(chromium, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(chromium, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
     let said = '';
     for (const stream of [child.stdout, child.stderr]) {
       stream?.setEncoding('utf8');
@@ -170,19 +179,79 @@ export async function screenshot(chromium: string, picture: Picture, png: string
         // already gone
       }
     };
-    const timer = setTimeout(killGroup, CHROMIUM_MS); // guard: a hung browser
-    const exit = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
-      child.on('error', (error) => resolve({ code: null, error }));
-      child.on('close', (code) => resolve({ code }));
-    }).finally(() => clearTimeout(timer));
-    killGroup(); // a helper left behind (crashpad, a zygote) goes with the group
-    if (exit.error) throw new Error(`could not start ${chromium}: ${exit.error.message}`);
-    if (exit.code !== 0 || !existsSync(png) || statSync(png).size === 0) {
-      const why = exit.code === null ? `was killed after ${CHROMIUM_MS / 1000} s` : `exited with code ${exit.code}`;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true; // guard: a hung browser; its pipe closes with it, which ends every wait
+      killGroup();
+    }, CHROMIUM_MS);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+      child.on('error', (error) => resolve({ code: null, signal: null, error }));
+      child.on('close', (code, signal) => resolve({ code, signal }));
+    });
+    const cdp = new CdpPipe(child.stdio[3] as Writable, child.stdio[4] as Readable);
+    void exited.then(() => cdp.close(new Error('the browser exited'))); // also when it never started
+
+    /** One line: the browser, and why `png` was not written (with the tail of what it printed, if it is gone). */
+    const failure = async (error: unknown, png: string): Promise<Error> => {
+      // A browser still running refused a command: that reply says why (its output is start-up noise).
+      if (cdp.open) return new Error(`${chromium} did not write ${png}: ${error instanceof Error ? error.message : String(error)}`);
+      // The browser is gone (or going): how it ended, and what it said last, say more than the closed pipe.
+      const exit = await exited;
+      if (exit.error) return new Error(`could not start ${chromium}: ${exit.error.message}`);
+      const why = timedOut ? `was killed after ${CHROMIUM_MS / 1000} s` : exit.code !== null ? `exited with code ${exit.code}` : `was ended by ${exit.signal}`;
       const tail = said.trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`${chromium} ${why} without writing ${png}${tail ? `: ${tail}` : ''}`);
+      return new Error(`${chromium} ${why} without writing ${png}${tail ? `: ${tail}` : ''}`);
+    };
+
+    const results: PromiseSettledResult<void>[] = [];
+    for (const [index, [picture, png]] of jobs.entries()) {
+      try {
+        await render(cdp, picture, png, join(dir, `page-${index}.html`));
+        results.push({ status: 'fulfilled', value: undefined });
+      } catch (error) {
+        results.push({ status: 'rejected', reason: await failure(error, png) });
+      }
     }
+    // Its reply may not come before the pipe closes; the exit is what counts, under the same bound.
+    await cdp.send('Browser.close').catch(() => {});
+    await exited;
+    clearTimeout(timer);
+    killGroup(); // a helper left behind (crashpad, a zygote) goes with the group
+    return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Renders `picture` to the PNG file `png` in a new page of the browser
+ * behind `cdp`, through the HTML file `page`; the page is closed afterwards.
+ */
+async function render(cdp: CdpPipe, picture: Picture, png: string, page: string): Promise<void> {
+  rmSync(png, { force: true }); // an old file is never taken for a new one
+  writeFileSync(page, pageHtml(picture));
+  const url = pathToFileURL(page).href;
+  const { width, height } = pageSize(picture);
+  // A window of the picture's size (Chromium takes a size only for a new window), the viewport set to match.
+  const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank', width, height, newWindow: true });
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
+  if (typeof sessionId !== 'string') throw new Error('Target.attachToTarget gave no sessionId');
+  await cdp.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 1, mobile: false }, sessionId);
+  await cdp.send('Page.enable', {}, sessionId);
+  // The load that counts comes after the main frame committed our page: about:blank's own load may
+  // still arrive once the page is attached.
+  let committed = false;
+  const loaded = cdp.event(sessionId, (method, params) => {
+    const frame = params.frame as { parentId?: string; url?: string } | undefined;
+    if (method === 'Page.frameNavigated' && frame !== undefined && frame.parentId === undefined && frame.url !== 'about:blank') committed = true;
+    return committed && method === 'Page.loadEventFired';
+  });
+  const navigated = cdp.send('Page.navigate', { url }, sessionId).then(({ errorText }) => {
+    if (typeof errorText === 'string') throw new Error(`Page.navigate to ${url} failed: ${errorText}`);
+  });
+  await Promise.all([loaded, navigated]); // a failed navigation fails at once, not at the bound
+  const { data } = await cdp.send('Page.captureScreenshot', { format: 'png' }, sessionId);
+  if (typeof data !== 'string') throw new Error('Page.captureScreenshot gave no data');
+  writeFileSync(png, Buffer.from(data, 'base64'));
+  await cdp.send('Target.closeTarget', { targetId });
 }

@@ -26,7 +26,7 @@ import { Scene } from '../harness/scene.js';
 import { tmuxUnavailable } from '../harness/terminal.js';
 import { expandArgv, referenceTarget, type Target, chatTarget } from '../grader/target.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
-import { findChromium, screenshot, type Picture } from './samples-page.js';
+import { findChromium, takeScreenshots, type Picture } from './samples-page.js';
 import { captureSession, fromRepoRoot, type SessionKind } from './samples-screens.js';
 
 const NAMES = { X: 'Alice', Y: 'Bob' } as const;
@@ -203,7 +203,7 @@ async function main(): Promise<number> {
   for (const line of missing) console.log(line);
   if (missing.length > 0) console.log('samples: or run npm run samples -- --no-screenshots, and npm run handin -- --no-screenshots, to hand in without them (the rubric asks for screenshots)');
   if (screenshots && missing.length === 0 && chromium !== undefined) {
-    // The sessions one after another (each its own tmux server); then the three renderings at once.
+    // The sessions one after another (each its own tmux server); then the three renderings in one browser.
     const pictures: [string, Picture][] = [];
     for (const kind of ['x-first', 'y-first', 'chat'] as SessionKind[]) {
       const scene = new Scene();
@@ -216,7 +216,7 @@ async function main(): Promise<number> {
         await scene.dispose().catch((error: unknown) => failures.push(`${kind}.png: cleaning up: ${describe(error)}`));
       }
     }
-    const rendered = await Promise.allSettled(pictures.map(([file, picture]) => screenshot(chromium, picture, join(out, file))));
+    const rendered = await takeScreenshots(chromium, pictures.map(([file, picture]) => [picture, join(out, file)] as const));
     rendered.forEach((result, index) => {
       const file = pictures[index]?.[0] ?? '';
       if (result.status === 'fulfilled') {
