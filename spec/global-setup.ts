@@ -66,7 +66,15 @@ export default function setup(project: TestProject): () => Promise<void> {
   chmodSync(join(suiteDir, NAMESPACED_DIR), 0o1777);
   process.env[SUITE_DIR_ENV] = suiteDir;
   const pathBefore = process.env.PATH;
-  const python3 = usePython3(join(suiteDir, 'bin'));
+  let python3: string;
+  try {
+    python3 = usePython3(join(suiteDir, 'bin'));
+  } catch (error) {
+    // A setting of the user's (ACK_SUITE_PYTHON3) names no program: one line, not vitest's stack trace.
+    console.error(`npm test: ${(error as Error).message}`);
+    rmSync(suiteDir, { recursive: true, force: true });
+    process.exit(2);
+  }
   // Node programs record their coverage of impl/ through this module (harness/process.ts childEnv).
   process.env[COVERAGE_PRELOAD_ENV] = pathToFileURL(join(REPO_ROOT, 'dist', 'spec', 'coverage', 'preload.js')).href;
 
