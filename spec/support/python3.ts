@@ -5,7 +5,7 @@
  * system's first on its PATH: on this machine pyenv's python3 spends some 35 ms
  * of its 57 ms start importing certifi for a `.pth` file the container writes
  * into its site-packages, the system's starts in 23 ms, and the Python 3
- * fixtures start about a thousand times a run. The fixtures and what the
+ * fixtures start some 600 times a run. The fixtures and what the
  * grader does with them are the same either way; `npm run grade` is not
  * touched (it runs what PATH says). ACK_SUITE_PYTHON3 chooses: a path to an
  * interpreter, or `path` to keep PATH's.
@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { findCommand, resolveShim } from '../../harness/commands.js';
+import { CHECK_TIMEOUT_MS, findCommand, resolveShim } from '../../harness/commands.js';
 import { countFinished } from '../../harness/process.js';
 
 /** Chooses the suite's python3: a path to an interpreter, or `path` for PATH's own. */
@@ -44,7 +44,7 @@ const atLeast = (a: Python3, b: Python3): boolean => a.version[0] > b.version[0]
  *
  * @example
  * choosePython3({ path: '/root/.pyenv/versions/3.11.7/bin/python3.11', version: [3, 11] }, { path: '/usr/bin/python3.11', version: [3, 11] }, undefined);
- * // { use: '/usr/bin/python3.11', says: 'Python 3 fixtures ran with /usr/bin/python3.11 (3.11), not PATH\'s ...' }
+ * // { use: '/usr/bin/python3.11', says: 'Python 3 fixtures ran with /usr/bin/python3.11 (3.11), the system\'s, not PATH\'s ...' }
  */
 export function choosePython3(onPath: Python3 | undefined, system: Python3 | undefined, override: string | undefined): Python3Choice {
   if (override === 'path') return { says: `Python 3 fixtures ran with PATH's python3 (${SUITE_PYTHON3_ENV}=path)` };
@@ -61,7 +61,7 @@ export function choosePython3(onPath: Python3 | undefined, system: Python3 | und
 
 /** `command`'s real path and release, or undefined where it does not run as a Python 3. */
 function probe(command: string): Python3 | undefined {
-  const run = spawnSync(command, ['-c', 'import sys; print("%d %d" % sys.version_info[:2])'], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(command, ['-c', 'import sys; print("%d %d" % sys.version_info[:2])'], { encoding: 'utf8', timeout: CHECK_TIMEOUT_MS });
   countFinished(run.pid);
   const [major, minor] = (run.stdout ?? '').trim().split(' ').map(Number);
   if (run.status !== 0 || major !== 3 || minor === undefined || !Number.isInteger(minor)) return undefined;
