@@ -3,15 +3,20 @@
 // survivors do what docs/CONTRACT.md says, within the harness's bounds: no
 // hang, no stack trace, the one-line messages, the exit codes; where the
 // server survives, a client arriving afterwards still completes the exchange.
+// Client X's cells run the real server program; the mirrored cells of client Y
+// run the same server engine inside this process (spec/support/in-process-
+// server.ts), since what differs there is the server's logic, not its process:
+// its console and exit code are the engine's own.
 import { expect, onTestFinished, test } from 'vitest';
 import { catalogue } from './catalogue/record.js';
 import { connectAndSend, connectPeer, type Peer } from '../harness/peer.js';
 import { launch, stackTraceLines, type Child } from '../harness/process.js';
 import { startProxy } from '../harness/proxy.js';
 import type { Scene } from '../harness/scene.js';
-import { startClient, startServer, type RunningServer } from '../grader/launch.js';
+import { startClient, startServer } from '../grader/launch.js';
 import { chatTarget, referenceTarget } from '../grader/target.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
+import { startInProcessServer } from './support/in-process-server.js';
 import { useScene } from './support/vitest.js';
 import type { ClientId } from '../impl/protocol.js';
 
@@ -32,6 +37,45 @@ const INDUCED: Record<Fault, string> = {
   silence: 'a raw socket stays connected and sends nothing more',
 };
 
+/** The server a cell runs against: what the spec needs of it, whether it is a program or the engine in this process. */
+interface CellServer {
+  readonly host: string;
+  readonly port: number;
+  /** Resolves once it has printed `line` on `stream` (stdout by default). */
+  waitForLine(line: string | RegExp, stream?: 'stdout' | 'stderr'): Promise<unknown>;
+  /** Its exit code, once it has ended. */
+  exitCode(): Promise<number | null>;
+  /** What it has printed on stderr. */
+  errors(): string[];
+}
+
+/** The real server program for client X's cells; for client Y's mirrored ones, its engine in this process. */
+async function serverFor(scene: Scene, role: ClientId, chat: boolean): Promise<CellServer> {
+  if (role === 'Y') {
+    const engine = await startInProcessServer({ chat });
+    return {
+      host: engine.host,
+      port: engine.port,
+      waitForLine: (line, stream = 'stdout') => engine.waitForLine(line, undefined, stream),
+      exitCode: () => engine.closed,
+      errors: () => [...engine.output.errors],
+    };
+  }
+  const target = chat ? chatTarget(referenceTarget()) : referenceTarget();
+  const { host, port, child } = await startServer(scene, target);
+  return {
+    host,
+    port,
+    waitForLine: (line, stream = 'stdout') => child.waitForLine(line, stream),
+    exitCode: async () => {
+      const exit = await child.waitForExit();
+      expect(exit.signal, 'the server program ends by itself, not by a signal').toBeNull();
+      return exit.code;
+    },
+    errors: () => child.lines('stderr'),
+  };
+}
+
 /** A client that can be hit by its fault once it has reached a stage. */
 interface Faulty {
   /** Applies the fault. */
@@ -41,7 +85,7 @@ interface Faulty {
 }
 
 /** Connects the faulty client in the way its fault needs, optionally sending its greeting. */
-async function connectFaulty(scene: Scene, server: RunningServer, id: ClientId, fault: Fault, greeting?: string): Promise<Faulty> {
+async function connectFaulty(scene: Scene, server: CellServer, id: ClientId, fault: Fault, greeting?: string): Promise<Faulty> {
   if (fault === 'SIGKILL') {
     const child = launch(scene, {
       label: `bare client ${id}`,
@@ -95,13 +139,13 @@ test.for(cells)('client %s, %s, %s: the survivors carry on as the contract says'
 });
 
 /** Greets as `id` with its usual name from a raw socket. */
-function greet(scene: Scene, server: RunningServer, id: ClientId): Promise<Peer> {
+function greet(scene: Scene, server: CellServer, id: ClientId): Promise<Peer> {
   return connectAndSend(scene, server, `raw ${id}`, `Client ${id}: ${NAMES[id]}\n`);
 }
 
 /** Stages 1–3: the faulty client is hit before the acknowledgment; the exchange still completes. */
 async function beforeAcknowledgment(scene: Scene, role: ClientId, other: ClientId, stage: Stage, fault: Fault): Promise<string> {
-  const server = await startServer(scene, referenceTarget());
+  const server = await serverFor(scene, role, false);
 
   if (stage === 'before connecting') {
     if (fault === 'SIGKILL' || fault === 'clean close') {
@@ -110,7 +154,7 @@ async function beforeAcknowledgment(scene: Scene, role: ClientId, other: ClientI
       await doomed.waitForExit();
     }
     const survivor = await greet(scene, server, other);
-    await server.child.waitForLine(`Received: Client ${other}: ${NAMES[other]}`);
+    await server.waitForLine(`Received: Client ${other}: ${NAMES[other]}`);
     return completeWithStandIn(scene, server, survivor, role, other, 'the server keeps waiting');
   }
 
@@ -118,7 +162,7 @@ async function beforeAcknowledgment(scene: Scene, role: ClientId, other: ClientI
     const faulty = await connectFaulty(scene, server, role, fault);
     faulty.hit();
     const survivor = await greet(scene, server, other);
-    await server.child.waitForLine(`Received: Client ${other}: ${NAMES[other]}`);
+    await server.waitForLine(`Received: Client ${other}: ${NAMES[other]}`);
     if (fault === 'silence') {
       await completeWithStandIn(scene, server, survivor, role, other, '');
       await faulty.peer?.waitForEnd();
@@ -126,22 +170,22 @@ async function beforeAcknowledgment(scene: Scene, role: ClientId, other: ClientI
       return 'the silent connection blocks nobody; when X and Y are done it is told "Error: the server already has X and Y and is closing"';
     }
     const note = fault === 'reset' ? /^Connection from .* failed: ECONNRESET$/ : /^Connection from .* closed before sending a greeting$/;
-    await server.child.waitForLine(note, 'stderr');
+    await server.waitForLine(note, 'stderr');
     return completeWithStandIn(scene, server, survivor, role, other, 'the server notes the lost connection on stderr');
   }
 
   // Greeted, no acknowledgment: the faulty client greets first, and the other is not there yet.
   const faulty = await connectFaulty(scene, server, role, fault, `Client ${role}: ${NAMES[role]}`);
-  await server.child.waitForLine(`Received: Client ${role}: ${NAMES[role]}`);
+  await server.waitForLine(`Received: Client ${role}: ${NAMES[role]}`);
   faulty.hit();
   if (fault === 'reset') {
-    await server.child.waitForLine(`Client ${role} disconnected before the acknowledgment; waiting for another client ${role}`, 'stderr');
+    await server.waitForLine(`Client ${role} disconnected before the acknowledgment; waiting for another client ${role}`, 'stderr');
     const survivor = await greet(scene, server, other);
-    await server.child.waitForLine(`Received: Client ${other}: ${NAMES[other]}`);
+    await server.waitForLine(`Received: Client ${other}: ${NAMES[other]}`);
     return completeWithStandIn(scene, server, survivor, role, other, `the server frees ${role}'s place`);
   }
   if (fault !== 'silence') {
-    await server.child.waitForLine(`Client ${role} closed its sending side; it still gets the acknowledgment`, 'stderr');
+    await server.waitForLine(`Client ${role} closed its sending side; it still gets the acknowledgment`, 'stderr');
   }
   const latecomer = await connectAndSend(scene, server, `raw ${role} (second)`, `Client ${role}: Mallory\n`);
   await latecomer.waitForEnd();
@@ -150,7 +194,7 @@ async function beforeAcknowledgment(scene: Scene, role: ClientId, other: ClientI
   const survivor = await greet(scene, server, other);
   const ack = `${role}: ${NAMES[role]} received before ${other}: ${NAMES[other]}`;
   await survivor.waitForLine(ack);
-  expect(await server.child.waitForExit()).toEqual({ code: 0, signal: null });
+  expect(await server.exitCode()).toBe(0);
   const reads = fault === 'half-close' || fault === 'silence';
   if (reads) await faulty.peer?.waitForLine(ack);
   return `${role} keeps its place (a FIN looks like a half-close), a second ${role} is refused, the exchange completes and the server exits 0${
@@ -159,11 +203,11 @@ async function beforeAcknowledgment(scene: Scene, role: ClientId, other: ClientI
 }
 
 /** A stand-in for the faulty client greets; the survivor and it get the acknowledgment; the server exits 0. */
-async function completeWithStandIn(scene: Scene, server: RunningServer, survivor: Peer, role: ClientId, other: ClientId, first: string): Promise<string> {
+async function completeWithStandIn(scene: Scene, server: CellServer, survivor: Peer, role: ClientId, other: ClientId, first: string): Promise<string> {
   const standIn = await connectAndSend(scene, server, `raw ${role} (stand-in)`, `Client ${role}: ${STAND_IN}\n`);
   const ack = ackFor(other, role, STAND_IN);
   await Promise.all([survivor.waitForLine(ack), standIn.waitForLine(ack)]);
-  expect(await server.child.waitForExit()).toEqual({ code: 0, signal: null });
+  expect(await server.exitCode()).toBe(0);
   return `${first ? `${first}; ` : ''}a client ${role} arriving afterwards completes the exchange and the server exits 0`;
 }
 
@@ -175,29 +219,29 @@ function ackFor(first: ClientId, second: ClientId, secondName: string): string {
 /** Stage 4: the faulty client greets first, the other is the reference chat client; then the fault. */
 async function midChat(scene: Scene, role: ClientId, other: ClientId, fault: Fault): Promise<string> {
   const target = chatTarget(referenceTarget());
-  const server = await startServer(scene, target);
+  const server = await serverFor(scene, role, true);
   const faulty = await connectFaulty(scene, server, role, fault, `Client ${role}: ${NAMES[role]}`);
-  await server.child.waitForLine(`Received: Client ${role}: ${NAMES[role]}`);
+  await server.waitForLine(`Received: Client ${role}: ${NAMES[role]}`);
   const survivor: Child = startClient(scene, target, server, { id: other, name: NAMES[other] });
   await survivor.waitForLine(`Received: ${ackFor(role, other, NAMES[other])}`);
-  await server.child.waitForLine('Sent acknowledgment to both X and Y');
+  await server.waitForLine('Sent acknowledgment to both X and Y');
   faulty.hit();
 
   if (fault === 'silence') {
     survivor.write('still there?\nBye\n');
     await faulty.peer?.waitForLine('still there?');
-    const [serverExit, survivorExit] = await Promise.all([server.child.waitForExit(), survivor.waitForExit()]);
-    expect({ server: serverExit.code, survivor: survivorExit.code, stderr: survivor.lines('stderr') }).toEqual({
+    const [serverCode, survivorExit] = await Promise.all([server.exitCode(), survivor.waitForExit()]);
+    expect({ server: serverCode, survivor: survivorExit.code, stderr: survivor.lines('stderr') }).toEqual({
       server: 0,
       survivor: 0,
       stderr: [],
     });
     return 'the chat goes on: the silent client still receives lines, and a Bye ends it with exit 0 everywhere';
   }
-  const [serverExit, survivorExit] = await Promise.all([server.child.waitForExit(), survivor.waitForExit()]);
+  const [serverCode, survivorExit] = await Promise.all([server.exitCode(), survivor.waitForExit()]);
   expect({
-    server: serverExit.code,
-    serverSays: server.child.lines('stderr'),
+    server: serverCode,
+    serverSays: server.errors(),
     survivor: survivorExit.code,
     survivorSays: survivor.lines('stderr'),
   }).toEqual({
