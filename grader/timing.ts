@@ -155,7 +155,8 @@ export const CALIBRATION_MAX_AGE_MS = 60_000;
  * another (`time` runs one probe), and scales the bounds by the median; two
  * quiet starts settle it ({@link probesSettle}). A calibration of the same probe
  * in the same startup environment ({@link STARTUP_VARIABLE}) younger than
- * `maxAgeMs` is reused (0 always measures). A probe that cannot
+ * `maxAgeMs` is reused, and one being measured when another grade asks is
+ * shared (0 always measures). A probe that cannot
  * run leaves the bounds at scale 1 (the programs' own check reports a missing
  * interpreter).
  *
@@ -169,6 +170,26 @@ export async function calibrate(target: Target, maxAgeMs = CALIBRATION_MAX_AGE_M
   const remembered = time === timeOnce;
   const known = remembered ? recent.get(key) : undefined;
   if (known !== undefined && performance.now() - known.at < maxAgeMs) return withScenarioLimitNow(known.calibration);
+  // Grades that start together (a class graded side by side) share the one being measured; maxAgeMs 0 measures anew.
+  const pending = remembered && maxAgeMs > 0 ? measuring.get(key) : undefined;
+  if (pending !== undefined) return withScenarioLimitNow(await pending);
+  const measured = measure(probe, target, time);
+  if (!remembered) return measured;
+  measuring.set(key, measured);
+  try {
+    const calibration = await measured;
+    recent.set(key, { at: performance.now(), calibration });
+    return calibration;
+  } finally {
+    if (measuring.get(key) === measured) measuring.delete(key);
+  }
+}
+
+/** Calibrations being measured now, by key ({@link calibrationKey}). */
+const measuring = new Map<string, Promise<Calibration>>();
+
+/** Runs the probe until its times settle ({@link probesSettle}) and scales the bounds by their median. */
+async function measure(probe: readonly string[], target: Target, time: TimeProbe): Promise<Calibration> {
   const times: number[] = [];
   do times.push(await time(probe, target));
   while (!probesSettle(times));
@@ -178,9 +199,7 @@ export async function calibrate(target: Target, maxAgeMs = CALIBRATION_MAX_AGE_M
   const scale = scaleFor(startMs);
   // Shown as the target names it (python3, not the path pyenv resolved it to), or `node`.
   const shown = [probe[0] === process.execPath ? 'node' : (target.server.argv[0] ?? ''), ...probe.slice(1)].join(' ');
-  const calibration = { probe: shown, startMs, scale, bounds: boundsAt(scale) };
-  if (remembered) recent.set(key, { at: performance.now(), calibration });
-  return calibration;
+  return { probe: shown, startMs, scale, bounds: boundsAt(scale) };
 }
 
 /**

@@ -71,6 +71,14 @@ describe('the probe', () => {
     expect(await calibrate(target, 0)).not.toBe(first);
   });
 
+  test('grades that calibrate at the same time share one measurement; maxAgeMs 0 still measures its own', async () => {
+    // A startup variable no other test sets (PYTHON..., which Node ignores): nothing remembered can answer.
+    const target = { ...referenceTarget(), env: { PYTHON_ACK_SPEC_TOGETHER: String(process.hrtime.bigint()) } };
+    const [one, two, own] = await Promise.all([calibrate(target), calibrate(target), calibrate(target, 0)]);
+    expect(two).toBe(one);
+    expect(own).not.toBe(one);
+  });
+
   test('a target whose other variables differ reuses the calibration; another NODE_OPTIONS measures again', async () => {
     const target = (env: Record<string, string>) => ({ ...referenceTarget(), env });
     const first = await calibrate(target({ ACK_SPEC_MODE: 'one' })); // measured, or the one an earlier test left
