@@ -1,7 +1,7 @@
 /**
  * Limits on a target's programs inside the sandbox: data (heap) size, processes,
  * file size and CPU time (util-linux `prlimit`), and, where the grader runs
- * as root, an unprivileged uid and gid of their own (util-linux `setpriv`),
+ * as root, an unprivileged uid and gid of their own ({@link confinedUser}),
  * without which the kernel would not count their processes. The worker learns
  * its confinement from {@link CONFINE_ENV}, set by grader/worker.ts; without
  * it (direct mode) programs run as they are. A program that hits a limit is
@@ -53,18 +53,18 @@ export function confinementFromEnv(env: NodeJS.ProcessEnv = process.env): Confin
 }
 
 /**
- * The argv that runs `argv` under `confinement`: prlimit sets the limits and
- * execs setpriv, which drops to the uid (no groups, no capabilities, no new
- * privileges through setuid files) and execs the program; both exec, so the
- * program keeps the pid its launcher saw. Without a confinement, `argv` as it is.
+ * The argv that runs `argv` under `confinement`'s limits: prlimit sets them
+ * and execs the program, so the program keeps the pid its launcher saw.
+ * Without a confinement, `argv` as it is. The uid is not in the argv: the
+ * launcher starts prlimit as {@link confinedUser} already.
  *
  * @example
  * confinedArgv(['python3', 'server.py'], { limits: LIMITS, uid: 1600001 });
- * // ['prlimit', '--data=1073741824', ..., '--', 'setpriv', '--reuid=1600001', ..., '--', 'python3', 'server.py']
+ * // ['prlimit', '--data=1073741824', '--nproc=256', '--fsize=67108864', '--cpu=60:65', '--', 'python3', 'server.py']
  */
 export function confinedArgv(argv: readonly string[], confinement: Confinement | undefined = confinementFromEnv()): string[] {
   if (!confinement) return [...argv];
-  const { limits, uid } = confinement;
+  const { limits } = confinement;
   // `node` is found on PATH by the grader; resolved here, since the program no longer comes first.
   const program = argv.map((arg, index) => (index === 0 && arg === 'node' ? process.execPath : arg));
   const prlimit = [
@@ -75,9 +75,25 @@ export function confinedArgv(argv: readonly string[], confinement: Confinement |
     `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + CPU_GRACE_S}`,
     '--',
   ];
-  const setpriv =
-    uid === undefined ? [] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
-  return [...prlimit, ...setpriv, ...program];
+  return [...prlimit, ...program];
+}
+
+/**
+ * The uid and gid (the same number) a program under `confinement` starts as,
+ * for the launcher to set between fork and exec: Node's spawn drops the
+ * supplementary groups, then sets the gid and the uid, and the kernel clears
+ * every capability the process had as root (permitted, effective, ambient)
+ * as the uid leaves 0. No exec can bring any back: bwrap has set no-new-privs
+ * on the worker and everything it starts, so setuid files and file
+ * capabilities grant nothing. One exec fewer per program than util-linux
+ * `setpriv`, which the grader used before. Undefined where the programs keep
+ * the grader's uid (it is not root, or there is no confinement).
+ *
+ * @example
+ * confinedUser({ limits: LIMITS, uid: 1600001 }); // { uid: 1600001, gid: 1600001 }
+ */
+export function confinedUser(confinement: Confinement | undefined = confinementFromEnv()): { uid: number; gid: number } | undefined {
+  return confinement?.uid === undefined ? undefined : { uid: confinement.uid, gid: confinement.uid };
 }
 
 /** The signals a limit sends, with what they mean; `script` and shells report them as exit code 128 + the number. */

@@ -12,7 +12,7 @@ import { HarnessError } from '../harness/errors.js';
 import { waitForListener, waitForPortFree } from '../harness/kernel.js';
 import { launch, type Child } from '../harness/process.js';
 import type { Scene } from '../harness/scene.js';
-import { confinedArgv } from './confine.js';
+import { confinedArgv, confinedUser } from './confine.js';
 import { QUIET_BOUNDS } from './timing.js';
 import { expandArgv, isPython, type ClientId, type ServerDescription, type Target } from './target.js';
 
@@ -58,6 +58,12 @@ function inTerminal(target: Target, argv: readonly string[]): string[] {
   // not hold our stderr pipe open.
   const inner = `exec ${resolved.map(shellQuote).join(' ')} 2>&3 3>&-`;
   return confinedArgv(['script', '-q', '-E', 'never', '-e', '-c', inner, '/dev/null']);
+}
+
+/** The launch option that starts a program as the sandbox's uid for it (grader/confine.ts), where there is one. */
+function asConfinedUser(): { user?: { uid: number; gid: number } } {
+  const user = confinedUser();
+  return user === undefined ? {} : { user };
 }
 
 /** A started server and the port its clients should use. */
@@ -125,6 +131,7 @@ export async function startServer(scene: Scene, target: Target, options: StartSe
       cwd: target.cwd,
       env: programEnv(target, target.server.argv),
       terminal: useTerminal(target),
+      ...asConfinedUser(),
       ...(options.outputLimit === undefined ? {} : { outputLimit: options.outputLimit }),
     });
     typeIn(child, target.server.stdin, { host: target.host, port: String(port) }, options.promptMs ?? QUIET_BOUNDS.prompt);
@@ -187,6 +194,7 @@ export function startClient(
     cwd: target.cwd,
     env: programEnv(target, program.argv),
     terminal: useTerminal(target),
+    ...asConfinedUser(),
   });
   typeIn(child, program.stdin, values, options.promptMs ?? QUIET_BOUNDS.prompt);
   return child;

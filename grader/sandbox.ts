@@ -104,7 +104,7 @@ export interface MountPlan {
 }
 
 /** The capabilities the worker keeps where the grader is root. */
-const WORKER_CAPABILITIES = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_KILL', 'CAP_NET_ADMIN'];
+const WORKER_CAPABILITIES = ['CAP_SETUID', 'CAP_SETGID', 'CAP_KILL', 'CAP_NET_ADMIN'];
 
 /**
  * bwrap's arguments for `plan`, in the order they must be applied: the root
@@ -118,7 +118,7 @@ const WORKER_CAPABILITIES = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_KIL
 export function bwrapMounts(plan: MountPlan): string[] {
   // Shorter paths first: a folder is shown before anything inside it is.
   const byDepth = (list: readonly string[]): string[] => [...new Set(list)].sort((a, b) => a.length - b.length);
-  // Only root may keep capabilities; it keeps those to change uid (setpriv), drop the rest, signal the programs,
+  // Only root may keep capabilities; it keeps those to start the programs as their uid, signal them,
   // and set its own network namespace's TCP settings (grader/sweep.ts). The programs keep none (grader/confine.ts).
   const caps = plan.root ? ['--cap-drop', 'ALL', ...WORKER_CAPABILITIES.flatMap((cap) => ['--cap-add', cap])] : [];
   // A folder bwrap makes on the way to a mount point in an emptied folder is 0700; --dir makes it 0755, so the programs' uid gets through.

@@ -55,6 +55,12 @@ export interface LaunchOptions {
    * stderr here.
    */
   readonly terminal?: boolean;
+  /**
+   * Start it as this uid and gid, with no supplementary groups (Node's
+   * `spawn` sets them between fork and exec; the launcher needs CAP_SETUID
+   * and CAP_SETGID). Absent: as this process's own.
+   */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 /** What to match in a line: the whole line exactly, a substring, or a pattern. */
@@ -126,6 +132,7 @@ export class Child implements Resource {
       env: childEnv(options.env, scene.coverage),
       stdio: this.#terminal ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       detached: this.#group,
+      ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
     });
     this.#updates.setMaxListeners(0);
     const streams: Array<[StreamName, Readable | null | undefined]> = [

@@ -119,6 +119,20 @@ test.skipIf(why !== undefined)("without the sandbox the same server sees the mac
   expect(quoted(grade)).toMatch(/hostile interfaces: BREACH: interfaces lo \w/);
 });
 
+test.skipIf(why !== undefined)('a server finds no way back to root: its own uid and gid, no groups, no capabilities, no new privileges, setuid(0) refused', { timeout: 240_000 }, async () => {
+  const { target, lock } = hostile('privileges');
+  const grade = await gradeOrder(target);
+  expect(order(grade).passed, quoted(grade)).toBe(true);
+  expect(held(lock)).toBe(false);
+});
+
+test.skipIf(why !== undefined)('without the sandbox the same server, run as root, finds root (the control)', { timeout: 240_000 }, async () => {
+  const { target } = hostile('privileges');
+  const grade = await gradeOrderToLose(target, true);
+  expect(order(grade).passed).toBe(false);
+  expect(quoted(grade)).toMatch(/hostile privileges: BREACH: egid 0; euid 0; gid 0; uid 0; CapPrm \w+; CapEff \w+/);
+});
+
 test.skipIf(why !== undefined)('a server that forks without end is stopped at the process limit, and the machine still answers', { timeout: 240_000 }, async () => {
   const { target, lock } = hostile('fork');
   const grade = await gradeOrder(target);
