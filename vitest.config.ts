@@ -1,14 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { configDefaults, defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import { CatalogueReporter } from './spec/catalogue/reporter.js';
 import { STRESS_RUNS_ENV } from './spec/support/repeat.js';
 import { SlowFirstSequencer } from './spec/support/sequencer.js';
+import { rerunTriggers } from './spec/support/watch-triggers.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-
-/** Set by `npm run test:watch` (scripts/test-watch.mjs), whose tsc --watch keeps dist/ current. */
-const watchingDist = process.env.ACK_WATCH_DIST === '1';
 
 /**
  * Set by `npm run test:stress` (spec/support/repeat.ts): its report goes
@@ -41,9 +39,8 @@ export default defineConfig({
     isolate: false,
     sequence: { sequencer: SlowFirstSequencer },
     server: { deps: { external: [/\/dist\/(?:impl|grader|harness|scripts)\//] } },
-    // In watch mode every rebuild of the programs reruns the specs (those the command line names, if any):
-    // a spawned program is not in vitest's module graph, so vitest cannot tell which specs use it.
-    forceRerunTriggers: watchingDist ? [...configDefaults.forceRerunTriggers, `${root}dist/{impl,grader,harness,scripts}/**/*.js`] : configDefaults.forceRerunTriggers,
+    // In `npm run test:watch`, every rebuild of the programs reruns the specs (spec/support/watch-triggers.ts).
+    forceRerunTriggers: rerunTriggers(root),
     // Only a guard against a hang: on a saturated machine programs start slowly and the grader stretches its
     // waits (grader/timing.ts), so a bound that a quiet machine never nears must not fail a busy one.
     testTimeout: 120_000,

@@ -4,7 +4,7 @@
 // in-process through vitest.config.ts's alias), which vitest's own watcher
 // would never rebuild: here `tsc --watch` compiles on every change, and
 // vitest, started once the first build is done, reruns the specs when dist/
-// changes (ACK_WATCH_DIST, read by vitest.config.ts). Plain JavaScript on
+// changes (ACK_WATCH_DIST, read by spec/support/watch-triggers.ts). Plain JavaScript on
 // purpose: it must run before anything is compiled.
 // Usage: npm run test:watch [-- VITEST_ARGS]   e.g. npm run test:watch -- spec/chat.test.ts
 // Exit: vitest's own status when it ends (q), 130 on Ctrl-C, 2 when TypeScript is not installed.
@@ -35,8 +35,15 @@ const tsc = spawn(process.execPath, [tscPath, '-p', join(root, 'tsconfig.json'),
 });
 let vitest;
 
-/** Ends both children (each ours, by its own handle) and exits with `code` once they are gone. */
+let stopping = false;
+
+/**
+ * Ends both children (each ours, by its own handle) and exits with `code` once they are gone. The first call
+ * decides the code: on Ctrl-C the terminal signals vitest too, and its exit must not turn the 130 into its own.
+ */
 function stop(code) {
+  if (stopping) return;
+  stopping = true;
   const children = [tsc, vitest].filter((child) => child !== undefined && child.exitCode === null && child.signalCode === null);
   let left = children.length;
   if (left === 0) process.exit(code);
