@@ -23,6 +23,7 @@ import {
 import { COVERAGE_GATES } from '../scripts/coverage-gates.js';
 import { usePython3 } from './support/python3.js';
 import { STRESS_RUNS_ENV } from './support/repeat.js';
+import { claimSuiteFolder, SUITE_FOLDER_PREFIX, sweepSuiteFolders } from './support/suite-folders.js';
 import { coldStarts, formatFigures, median, parsePidLog, shownSpecPath, slowestFiles, spawnFloor, type LoggedPid } from './support/suite-figures.js';
 
 /** Coverage below these percentages of impl/ fails the run (the same gates npm run handin holds the summary to). */
@@ -57,7 +58,9 @@ export default function setup(project: TestProject): () => Promise<void> {
   // Timed here, before the workers start, and again once they are done, on the machine as it is for this run (busy or
   // quiet): this host's speed drifts within minutes, so one end alone can be far from the run it measures.
   const startsBefore = coldStarts(REFERENCE_START, COLD_STARTS_EACH_END, REPO_ROOT);
-  const suiteDir = mkdtempSync(join(tmpdir(), 'ack-suite-'));
+  for (const dir of sweepSuiteFolders()) console.log(`npm test: removed ${dir}, left by a run that ended without its teardown`);
+  const suiteDir = mkdtempSync(join(tmpdir(), SUITE_FOLDER_PREFIX));
+  claimSuiteFolder(suiteDir);
   mkdirSync(join(suiteDir, 'v8'));
   mkdirSync(join(suiteDir, NAMESPACED_DIR));
   // Grading workers run in the sandbox, their programs as a uid of their own, and count the programs they start here
