@@ -1,12 +1,13 @@
 // The suite's folders in the temporary folder (spec/support/suite-folders.ts): a run removes those whose
 // vitest ended without its teardown, and no other. Each test works in a parent folder of its own.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
-import { countFinished, startTime } from '../harness/process.js';
+import { launch, startTime } from '../harness/process.js';
+import { REPO_ROOT } from '../harness/repo-root.js';
 import { claimSuiteFolder, SUITE_FOLDER_PREFIX, sweepSuiteFolders } from './support/suite-folders.js';
+import { useScene } from './support/vitest.js';
 
 /** A new parent folder, removed when the test ends. */
 function parentFolder(): string {
@@ -23,14 +24,12 @@ function suiteFolder(parent: string, name: string, owner?: string): string {
   return dir;
 }
 
-/** The pid and start time of a process that has run and exited. */
+/** The owner line of a process that has run and exited: its pid and start time. */
 async function endedProcess(): Promise<string> {
-  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const child = launch(useScene(), { label: 'sleep', argv: ['sleep', '60'], cwd: REPO_ROOT });
   const started = startTime(child.pid!);
-  child.kill('SIGKILL');
-  await exited;
-  countFinished(child.pid);
+  child.signal('SIGKILL');
+  await child.waitForExit();
   return `${child.pid} ${started}\n`;
 }
 

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
-import { launch } from '../harness/process.js';
+import { launch, stackTraceLines } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { useScene } from './support/vitest.js';
 
@@ -58,7 +58,8 @@ test('a changed source is compiled and reruns a spec that only spawns its progra
   // Its own process group, and SIGINT to all of it, as a terminal sends Ctrl-C to a job (on a terminal vitest
   // reads Ctrl-C as a key instead, and ends the same way); a watch that fails the test is ended whole. CI cleared:
   // vitest's watch mode is for a person at a terminal.
-  const watch = launch(useScene(), { label: 'npm run test:watch', argv: ['node', 'scripts/test-watch.mjs'], cwd: dir, group: true, env: { CI: '' } });
+  const scene = useScene();
+  const watch = launch(scene, { label: 'npm run test:watch', argv: ['node', 'scripts/test-watch.mjs'], cwd: dir, group: true, env: { CI: '' } });
   await watch.waitForLine('test:watch: build done, 0 TypeScript errors', 'stderr', STEP_MS);
   await watch.waitForLine(/^\s*Tests\s+1 passed \(1\)$/, 'stdout', STEP_MS);
 
@@ -68,5 +69,5 @@ test('a changed source is compiled and reruns a spec that only spawns its progra
 
   watch.signal('SIGINT');
   expect(await watch.waitForExit()).toEqual({ code: 130, signal: null });
-  expect(watch.lines('stderr').filter((line) => /^\s+at /.test(line))).toEqual([]);
+  expect(stackTraceLines(scene)).toEqual([]);
 });
