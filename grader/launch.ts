@@ -22,7 +22,29 @@ function programEnv(target: Target, argv: readonly string[]): Record<string, str
   return isPython(argv[0] ?? '') ? { PYTHONUNBUFFERED: '1', ...terminal, ...target.env } : { ...terminal, ...target.env };
 }
 
+/**
+ * Set by a grading worker's parent (grader/worker.ts) to `1` or `0`: whether
+ * util-linux `script` is here. The worker sees the same files, so it takes
+ * the answer instead of running `script --version` again: one process fewer
+ * for every worker, and a class starts one for every target.
+ */
+export const SCRIPT_ENV = 'ACK_GRADER_SCRIPT';
+
 let scriptWorks: boolean | undefined;
+
+/**
+ * Whether util-linux `script` is here to make the programs' terminal: as
+ * {@link SCRIPT_ENV} says where it is set, else asked once per process.
+ *
+ * @example
+ * const env = { [SCRIPT_ENV]: scriptAvailable() ? '1' : '0' }; // what a worker is told
+ */
+export function scriptAvailable(): boolean {
+  const told = process.env[SCRIPT_ENV];
+  if (told === '1' || told === '0') return told === '1';
+  scriptWorks ??= tryCommand(['script', '--version']).said.includes('util-linux');
+  return scriptWorks;
+}
 
 /**
  * Whether the target's programs run in a pseudo-terminal: when the target
@@ -31,9 +53,7 @@ let scriptWorks: boolean | undefined;
  * the reference through plain pipes.
  */
 function useTerminal(target: Target): boolean {
-  if (target.terminal !== true) return false;
-  scriptWorks ??= tryCommand(['script', '--version']).said.includes('util-linux');
-  return scriptWorks;
+  return target.terminal === true && scriptAvailable();
 }
 
 /** Quotes one argument for sh. */

@@ -18,6 +18,7 @@ import { launch, type Child } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
 import { Scene } from '../harness/scene.js';
 import type { Sandbox } from './sandbox.js';
+import { scriptAvailable, SCRIPT_ENV } from './launch.js';
 import { sweepNamespace, withoutTimeWait } from './sweep.js';
 import { runJob, scenarioById, verdictsForAll, type JobResult, type ScenarioJob } from './scenario-job.js';
 
@@ -199,7 +200,8 @@ export function openWorkerSession(sandbox: Pick<Sandbox, 'prefix' | 'env'>, onNo
       argv: [...sandbox.prefix, process.execPath, workerEntry(), WORKER_FLAG],
       cwd: REPO_ROOT,
       // The worker's own coverage is the grader's, of no interest; the programs it starts get the suite's (childEnv).
-      env: { ...sandbox.env, [NAMESPACE_PIDS_ENV]: '1', NODE_V8_COVERAGE: '' },
+      // Whether `script` is here is asked once in this process, not again in every worker (grader/launch.ts).
+      env: { ...sandbox.env, [NAMESPACE_PIDS_ENV]: '1', NODE_V8_COVERAGE: '', [SCRIPT_ENV]: scriptAvailable() ? '1' : '0' },
       group: true,
     });
   };

@@ -1,11 +1,13 @@
 // Grading workers (grader/worker.ts), with a stand-in worker: a session's jobs run in one worker; a
 // worker that dies costs its own job, as a harness problem, and one that says it ends after a job is
-// replaced without costing any; the session goes on in a new one. Then which file a worker runs:
+// replaced without costing any; the session goes on in a new one. A worker takes its parent's word on
+// whether util-linux script is here. Then which file a worker runs:
 // the one-file bundle the build writes, only while no module is newer, and it grades as they do.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { declaredDialect } from '../grader/dialect.js';
+import { scriptAvailable, SCRIPT_ENV } from '../grader/launch.js';
 import { runJob, type JobResult, type ScenarioJob } from '../grader/scenario-job.js';
 import { referenceTarget } from '../grader/target.js';
 import { boundsAt } from '../grader/timing.js';
@@ -74,6 +76,25 @@ test('a worker that ends after a job says why, costs no job, and the next job ge
   expect(ending).not.toHaveProperty('workerEnds');
   expect(workerOf(next)).not.toBe(workerOf(ending));
   expect(notes).toEqual(['grading worker: worker fixture: ending after early-leaver; the next scenario gets a new one']);
+});
+
+test('a worker is told whether util-linux script is here, as its parent found it, and does not ask again', async () => {
+  const [result] = await inSession(STAND_IN, [job('x-first')]);
+  expect(result!.notes[1]).toBe(`script ${scriptAvailable() ? 1 : 0}`);
+});
+
+test.each<[string, boolean]>([
+  ['1', true],
+  ['0', false],
+])('told %s, a process takes that for whether script is here', (told, available) => {
+  const before = process.env[SCRIPT_ENV];
+  process.env[SCRIPT_ENV] = told;
+  try {
+    expect(scriptAvailable()).toBe(available);
+  } finally {
+    if (before === undefined) delete process.env[SCRIPT_ENV];
+    else process.env[SCRIPT_ENV] = before;
+  }
 });
 
 test.each<[string, number | undefined, number, string]>([
