@@ -6,10 +6,16 @@
 // vitest, started once the first build is done, reruns the specs when dist/
 // changes (ACK_WATCH_DIST, read by spec/support/watch-triggers.ts). Plain JavaScript on
 // purpose: it must run before anything is compiled.
+// vitest keeps the modules it transforms in a folder of its temporary directory
+// that it removes only when it closes itself (q); ended by a signal (Ctrl-C
+// off a terminal, kill), it leaves it, as the suite leaves its own. So the
+// vitest started here gets a TMPDIR of its own, removed when the watch ends.
 // Usage: npm run test:watch [-- VITEST_ARGS]   e.g. npm run test:watch -- spec/chat.test.ts
 // Exit: vitest's own status when it ends (q), 130 on Ctrl-C, 2 when TypeScript is not installed.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,10 +74,13 @@ tsc.stdout.on('data', (text) => {
     if (done) process.stderr.write(`test:watch: build done, ${done[1]} TypeScript error${done[1] === '1' ? '' : 's'}\n`);
     else if (/error TS\d+/.test(line)) process.stderr.write(`${line}\n`);
     if (done && vitest === undefined) {
+      const scratch = mkdtempSync(join(tmpdir(), 'ack-test-watch-'));
+      // Every way out goes through process.exit, after vitest has exited.
+      process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
       vitest = spawn(process.execPath, [vitestPath, 'watch', ...process.argv.slice(2)], {
         cwd: root,
         stdio: 'inherit',
-        env: { ...process.env, ACK_WATCH_DIST: '1' },
+        env: { ...process.env, ACK_WATCH_DIST: '1', TMPDIR: scratch },
       });
       vitest.once('exit', (code, signal) => stop(code ?? (signal ? 130 : 1)));
     }

@@ -3,7 +3,7 @@
 // which vitest's module graph never sees), the repository's rerun rule (spec/support/watch-triggers.ts) and its
 // node_modules. Not on the repository itself: a rebuild there would rewrite dist/ under the specs running
 // beside this one.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
@@ -21,7 +21,7 @@ const STEP_MS = 90_000;
 function project(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ack-watch-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  for (const folder of ['scripts', 'impl', 'spec']) mkdirSync(join(dir, folder));
+  for (const folder of ['scripts', 'impl', 'spec', 'tmp']) mkdirSync(join(dir, folder));
   copyFileSync(join(REPO_ROOT, 'scripts', 'test-watch.mjs'), join(dir, 'scripts', 'test-watch.mjs'));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
@@ -53,13 +53,14 @@ function project(): string {
   return dir;
 }
 
-test('a changed source is compiled and reruns a spec that only spawns its program; Ctrl-C ends the watch with 130', { timeout: 4 * STEP_MS }, async () => {
+test('a changed source is compiled and reruns a spec that only spawns its program; Ctrl-C ends the watch with 130 and leaves no temporary folder', { timeout: 4 * STEP_MS }, async () => {
   const dir = project();
   // Its own process group, and SIGINT to all of it, as a terminal sends Ctrl-C to a job (on a terminal vitest
   // reads Ctrl-C as a key instead, and ends the same way); a watch that fails the test is ended whole. CI cleared:
-  // vitest's watch mode is for a person at a terminal.
+  // vitest's watch mode is for a person at a terminal. Its temporary directory is the project's, to be seen empty after.
   const scene = useScene();
-  const watch = launch(scene, { label: 'npm run test:watch', argv: ['node', 'scripts/test-watch.mjs'], cwd: dir, group: true, env: { CI: '' } });
+  const tmp = join(dir, 'tmp');
+  const watch = launch(scene, { label: 'npm run test:watch', argv: ['node', 'scripts/test-watch.mjs'], cwd: dir, group: true, env: { CI: '', TMPDIR: tmp } });
   await watch.waitForLine('test:watch: build done, 0 TypeScript errors', 'stderr', STEP_MS);
   await watch.waitForLine(/^\s*Tests\s+1 passed \(1\)$/, 'stdout', STEP_MS);
 
@@ -70,4 +71,6 @@ test('a changed source is compiled and reruns a spec that only spawns its progra
   watch.signal('SIGINT');
   expect(await watch.waitForExit()).toEqual({ code: 130, signal: null });
   expect(stackTraceLines(scene)).toEqual([]);
+  // vitest's folder of transformed modules, which a vitest ended by a signal leaves, went with the watch's own.
+  expect(readdirSync(tmp)).toEqual([]);
 });
