@@ -2,10 +2,10 @@
 // Each sample console holds every program's exact lines under its own
 // command; the screenshots are PNG files of a sane size (skipped with a
 // reason where tmux or Chromium is missing).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
 import { findChromium } from '../scripts/samples-page.js';
 import { typedCommands } from '../scripts/samples-screens.js';
 import { loadGolden } from './support/golden.js';
@@ -146,4 +146,27 @@ test.each(['x-first', 'y-first', 'chat'] as const)('the %s screenshot types the 
   const port = /--port (\d+) --id/.exec(shown[1] ?? '')?.[1] ?? '';
   const typed = typedCommands(name, port);
   expect([...shown].sort()).toEqual([typedCommands(name, '0').server, typed.X, typed.Y].sort());
+});
+
+test.each([
+  { on: 'chromium and chromium-headless-shell', found: 'chromium-headless-shell' },
+  { on: 'google-chrome and chromium', found: 'chromium' },
+])('with $on on PATH, the samples render with $found', ({ on, found }) => {
+  // Stand-ins that answer --version, alone on PATH: the lookup's order is what is tested, not the browsers here.
+  const dir = mkdtempSync(join(tmpdir(), 'ack-browsers-'));
+  const saved = { PATH: process.env.PATH, CHROME_PATH: process.env.CHROME_PATH };
+  onTestFinished(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (const name of on.split(' and ')) {
+    writeFileSync(join(dir, name), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(dir, name), 0o755);
+  }
+  process.env.PATH = dir;
+  delete process.env.CHROME_PATH;
+  expect(findChromium()).toEqual({ browser: found });
 });
