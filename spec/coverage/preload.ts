@@ -11,7 +11,6 @@
  * exit a program makes (its end, process.exit(), an uncaught error), not on
  * a signal that kills it.
  */
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
@@ -32,7 +31,9 @@ if (suiteDir) {
       if (error) return; // nothing to write: the program's exit is not ours to disturb
       const result = taken.result.filter((script) => script.url.startsWith(implUrl));
       if (result.length === 0) return;
-      writeFileSync(join(suiteDir, 'v8', `preload-${process.pid}-${randomUUID()}.json`), JSON.stringify({ result }));
+      // Named by pid and the time of the exit, not a random UUID: no two processes share both, and node:crypto
+      // (OpenSSL's start) would cost every program of the suite 5 ms of CPU here.
+      writeFileSync(join(suiteDir, 'v8', `preload-${process.pid}-${process.hrtime.bigint()}.json`), JSON.stringify({ result }));
     });
   });
 }
