@@ -34,7 +34,7 @@ async function grade(context: TestContext, args: readonly string[], waitMs = 230
 
 const pyenvPresent = commandWorks(['pyenv', '--version']);
 
-// The reference's full grade for the meta-spec too (spec/grader-meta-fair.test.ts grades it on a port the harness picks).
+// The reference's full grade for the meta-spec too (spec/grader-meta-fair.test.ts grades the items a port the harness picks can change).
 test('with no target it grades the reference: every item passed, no harness problem, exit 0, and every report written', GRADES, async (context) => {
   const out = tempDir(context);
   const { code, stdout } = await grade(context, ['--out', out]);
