@@ -26,10 +26,12 @@ export default defineConfig({
     globalSetup: ['spec/global-setup.ts'],
     setupFiles: ['spec/support/spec-file.ts', 'spec/coverage/in-process.ts'],
     // Most specs wait on programs (a reply, a bound running out), not on the CPU: vitest's default of one
-    // worker per core but one would leave the cores idle while a file waits, so one more file runs than there
-    // are cores. Not two per core: on 2 cores, 4 workers used 9 % more CPU than 3 (the processes' switches
-    // cost; 228 against 207 CPU-s, the mean of four runs each) and took 4 % longer; 2 workers left a core idle.
-    maxWorkers: availableParallelism() + 1,
+    // worker per core but one would leave the cores idle while a file waits, so two more files run than there
+    // are cores. Measured on 2 cores, full runs alternated (the wall time over the run's own cold start, since
+    // this host's speed drifts by a fifth within the hour): 4 workers took 1.11 of it and 3 workers 1.15 (three
+    // runs each, on the same CPU: 221 against 225 CPU-s); 5 workers took 1.18 (one run). Earlier, while ESLint ran inside a
+    // worker and made every spawn from it dearer, 4 workers had cost 9 % more CPU than 3.
+    maxWorkers: availableParallelism() + 2,
     // Within a file, grades side by side (spec/support/side-by-side.ts): a few at a time, since a grade's
     // programs do need the CPU in bursts, and a machine kept too busy makes the grader stretch its waits.
     maxConcurrency: 3,
