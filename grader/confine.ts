@@ -1,6 +1,7 @@
 /**
  * Limits on a target's programs inside the sandbox: data (heap) size, processes,
- * file size and CPU time (util-linux `prlimit`), and, where the grader runs
+ * file size and CPU time (util-linux `prlimit`, which starts the grading worker:
+ * every program the worker starts inherits them), and, where the grader runs
  * as root, an unprivileged uid and gid of their own ({@link confinedUser}),
  * without which the kernel would not count their processes. The worker learns
  * its confinement from {@link CONFINE_ENV}, set by grader/worker.ts; without
@@ -53,21 +54,20 @@ export function confinementFromEnv(env: NodeJS.ProcessEnv = process.env): Confin
 }
 
 /**
- * The argv that runs `argv` under `confinement`'s limits: prlimit sets them
- * and execs the program, so the program keeps the pid its launcher saw.
- * Without a confinement, `argv` as it is. The uid is not in the argv: the
- * launcher starts prlimit as {@link confinedUser} already.
+ * The command prefix that starts the grading worker under `limits`: prlimit
+ * sets them on itself and execs the worker, and every process the worker
+ * starts inherits them (each its own CPU time and file size, its uid's
+ * processes counted together). Once per worker, not once per program: a
+ * prlimit costs 6 ms of CPU here, and a grade starts some fifty programs.
+ * The worker needs far less than each limit: some 60 MB of data, no file
+ * written, under a second of CPU.
  *
  * @example
- * confinedArgv(['python3', 'server.py'], { limits: LIMITS, uid: 1600001 });
- * // ['prlimit', '--data=1073741824', '--nproc=256', '--fsize=67108864', '--cpu=60:65', '--', 'python3', 'server.py']
+ * limitsPrefix(LIMITS);
+ * // ['prlimit', '--data=1073741824', '--nproc=256', '--fsize=67108864', '--cpu=60:65', '--']
  */
-export function confinedArgv(argv: readonly string[], confinement: Confinement | undefined = confinementFromEnv()): string[] {
-  if (!confinement) return [...argv];
-  const { limits } = confinement;
-  // `node` is found on PATH by the grader; resolved here, since the program no longer comes first.
-  const program = argv.map((arg, index) => (index === 0 && arg === 'node' ? process.execPath : arg));
-  const prlimit = [
+export function limitsPrefix(limits: Limits): string[] {
+  return [
     'prlimit',
     `--data=${limits.data}`,
     `--nproc=${limits.processes}`,
@@ -75,7 +75,6 @@ export function confinedArgv(argv: readonly string[], confinement: Confinement |
     `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + CPU_GRACE_S}`,
     '--',
   ];
-  return [...prlimit, ...program];
 }
 
 /**

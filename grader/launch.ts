@@ -12,7 +12,7 @@ import { HarnessError } from '../harness/errors.js';
 import { waitForListener, waitForPortFree } from '../harness/kernel.js';
 import { launch, type Child } from '../harness/process.js';
 import type { Scene } from '../harness/scene.js';
-import { confinedArgv, confinedUser } from './confine.js';
+import { confinedUser } from './confine.js';
 import { QUIET_BOUNDS } from './timing.js';
 import { expandArgv, isPython, type ClientId, type ServerDescription, type Target } from './target.js';
 
@@ -60,24 +60,24 @@ function useTerminal(target: Target): boolean {
 const shellQuote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)}'`;
 
 /**
- * The argv that runs `argv` confined (limits and its own uid, inside the
- * sandbox: grader/confine.ts) and in a pseudo-terminal, so a program prints as it
+ * The argv that runs `argv` in a pseudo-terminal, so a program prints as it
  * would for the student (a program that buffers its own output when it is not
  * on a terminal prints line by line here too). util-linux `script` makes the
  * terminal, with echo off (`-E never`), so typed lines stay out of the
  * verdicts; stdout goes through it, its CR LF line ends read as LF
  * (LaunchOptions.terminal), and stderr stays apart, on the pipe the harness
  * gives as fd 3. No shell or `stty` runs around it: each is a process
- * more for every program of every scenario.
+ * more for every program of every scenario. Inside the sandbox the wrapper
+ * is confined with its program: it starts as the program's uid and inherits
+ * the worker's limits (grader/confine.ts).
  */
 function inTerminal(target: Target, argv: readonly string[]): string[] {
-  // Inside the sandbox the limits and the uid come first, so the terminal wrapper is confined with its program.
-  if (!useTerminal(target)) return confinedArgv(argv);
+  if (!useTerminal(target)) return [...argv];
   const resolved = argv.map((arg, index) => (index === 0 && arg === 'node' ? process.execPath : arg));
   // script runs this with $SHELL -c. fd 3 is closed once copied to 2: a daemon the program leaves behind must
   // not hold our stderr pipe open.
   const inner = `exec ${resolved.map(shellQuote).join(' ')} 2>&3 3>&-`;
-  return confinedArgv(['script', '-q', '-E', 'never', '-e', '-c', inner, '/dev/null']);
+  return ['script', '-q', '-E', 'never', '-e', '-c', inner, '/dev/null'];
 }
 
 /** The launch option that starts a program as the sandbox's uid for it (grader/confine.ts), where there is one. */

@@ -27,7 +27,7 @@ import { HarnessError } from '../harness/errors.js';
 import type { Isolation } from '../harness/isolation.js';
 import { NAMESPACED_DIR, SUITE_DIR_ENV } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
-import { CONFINE_ENV, LIMITS, type Confinement } from './confine.js';
+import { CONFINE_ENV, LIMITS, limitsPrefix, type Confinement } from './confine.js';
 import type { Target } from './target.js';
 import { workerEntry } from './worker.js';
 
@@ -199,7 +199,7 @@ function interpreterFolders(target: Target): string[] {
 export function openSandbox(isolation: Extract<Isolation, { kind: 'namespace' }>, target: Target): Sandbox {
   if (isolation.tool === 'unshare') {
     const confinement: Confinement = { limits: LIMITS };
-    return { prefix: isolation.prefix, env: { [CONFINE_ENV]: JSON.stringify(confinement) }, note: isolation.note, close: () => undefined };
+    return { prefix: [...isolation.prefix, ...limitsPrefix(LIMITS)], env: { [CONFINE_ENV]: JSON.stringify(confinement) }, note: isolation.note, close: () => undefined };
   }
   const root = process.getuid?.() === 0;
   const uid = root ? freshUid() : undefined;
@@ -233,7 +233,8 @@ export function openSandbox(isolation: Extract<Isolation, { kind: 'namespace' }>
     const confinement: Confinement = { limits: LIMITS, ...(uid === undefined ? {} : { uid }) };
     const who = uid === undefined ? '' : `, its programs as uid ${uid}`;
     return {
-      prefix: [...isolation.prefix, ...bwrapMounts(plan)],
+      // The worker starts under the limits, and every program it starts inherits them (grader/confine.ts).
+      prefix: [...isolation.prefix, ...bwrapMounts(plan), ...limitsPrefix(LIMITS)],
       env: { [CONFINE_ENV]: JSON.stringify(confinement) },
       note: `${isolation.note}: ${target.cwd} is a private copy in ${copy}${who}`,
       close: () => {
