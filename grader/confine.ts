@@ -58,7 +58,7 @@ export function confinementFromEnv(env: NodeJS.ProcessEnv = process.env): Confin
  * sets them on itself and execs the worker, and every process the worker
  * starts inherits them (each its own CPU time and file size, its uid's
  * processes counted together). Once per worker, not once per program: a
- * prlimit costs 6 ms of CPU here, and a grade starts some fifty programs.
+ * prlimit costs 6 ms of CPU here, and a full grade starts some twenty programs (the suite, six hundred).
  * The worker needs far less than each limit: some 60 MB of data, no file
  * written, under a second of CPU.
  *
