@@ -32,7 +32,7 @@ test.for<[string, string, boolean, string]>([
 
 // The port is the harness's to pick for most targets here; the reference's own scenarios on such a port are the ones
 // that start its server and clients on it: every other item runs the same programs the same way as the full grade.
-test('the reference on a port the harness picks keeps the items that start its programs on that port', { timeout: 240_000 }, async () => {
+test('the reference on a port the harness picks keeps the items that start its programs on that port', { timeout: 240_000, concurrent: GRADES_SIDE_BY_SIDE }, async () => {
   const grade = await gradeTarget(loadTarget('fixtures/targets/reference-free-port.json'), { only: ['order-x-first', 'client-sends', 'end-to-end'] });
   expect(grade.items.map((item) => `${item.id}: ${item.verdict.passed ? 'kept' : item.verdict.detail}`)).toEqual([
     'order-x-first: kept',
