@@ -5,7 +5,7 @@
 // the one-file bundle the build writes, only while no module is newer, and it grades as they do.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test, vi } from 'vitest';
 import { declaredDialect } from '../grader/dialect.js';
 import { scriptAvailable, SCRIPT_ENV } from '../grader/launch.js';
 import { runJob, type JobResult, type ScenarioJob } from '../grader/scenario-job.js';
@@ -87,14 +87,9 @@ test.each<[string, boolean]>([
   ['1', true],
   ['0', false],
 ])('told %s, a process takes that for whether script is here', (told, available) => {
-  const before = process.env[SCRIPT_ENV];
-  process.env[SCRIPT_ENV] = told;
-  try {
-    expect(scriptAvailable()).toBe(available);
-  } finally {
-    if (before === undefined) delete process.env[SCRIPT_ENV];
-    else process.env[SCRIPT_ENV] = before;
-  }
+  onTestFinished(() => vi.unstubAllEnvs());
+  vi.stubEnv(SCRIPT_ENV, told);
+  expect(scriptAvailable()).toBe(available);
 });
 
 test.each<[string, number | undefined, number, string]>([

@@ -5,7 +5,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
+import { afterAll, beforeAll, expect, onTestFinished, test, vi } from 'vitest';
 import { findChromium } from '../scripts/samples-page.js';
 import { typedCommands } from '../scripts/samples-screens.js';
 import { loadGolden } from './support/golden.js';
@@ -154,19 +154,15 @@ test.each([
 ])('with $on on PATH, the samples render with $found', ({ on, found }) => {
   // Stand-ins that answer --version, alone on PATH: the lookup's order is what is tested, not the browsers here.
   const dir = mkdtempSync(join(tmpdir(), 'ack-browsers-'));
-  const saved = { PATH: process.env.PATH, CHROME_PATH: process.env.CHROME_PATH };
   onTestFinished(() => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    vi.unstubAllEnvs();
     rmSync(dir, { recursive: true, force: true });
   });
   for (const name of on.split(' and ')) {
     writeFileSync(join(dir, name), '#!/bin/sh\nexit 0\n');
     chmodSync(join(dir, name), 0o755);
   }
-  process.env.PATH = dir;
-  delete process.env.CHROME_PATH;
+  vi.stubEnv('PATH', dir);
+  vi.stubEnv('CHROME_PATH', undefined);
   expect(findChromium()).toEqual({ browser: found });
 });
