@@ -87,7 +87,9 @@ test.each<[string, boolean]>([
   ['1', true],
   ['0', false],
 ])('told %s, a process takes that for whether script is here', (told, available) => {
-  onTestFinished(() => vi.unstubAllEnvs());
+  onTestFinished(() => {
+    vi.unstubAllEnvs();
+  });
   vi.stubEnv(SCRIPT_ENV, told);
   expect(scriptAvailable()).toBe(available);
 });
