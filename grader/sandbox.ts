@@ -199,7 +199,7 @@ function interpreterFolders(target: Target): string[] {
 export function openSandbox(isolation: Extract<Isolation, { kind: 'namespace' }>, target: Target): Sandbox {
   if (isolation.tool === 'unshare') {
     const confinement: Confinement = { limits: LIMITS };
-    return { prefix: [...isolation.prefix, ...limitsPrefix(LIMITS)], env: { [CONFINE_ENV]: JSON.stringify(confinement) }, note: isolation.note, close: () => undefined };
+    return { prefix: [...isolation.prefix, ...limitsPrefix(confinement.limits)], env: { [CONFINE_ENV]: JSON.stringify(confinement) }, note: isolation.note, close: () => undefined };
   }
   const root = process.getuid?.() === 0;
   const uid = root ? freshUid() : undefined;
@@ -233,8 +233,8 @@ export function openSandbox(isolation: Extract<Isolation, { kind: 'namespace' }>
     const confinement: Confinement = { limits: LIMITS, ...(uid === undefined ? {} : { uid }) };
     const who = uid === undefined ? '' : `, its programs as uid ${uid}`;
     return {
-      // The worker starts under the limits, and every program it starts inherits them (grader/confine.ts).
-      prefix: [...isolation.prefix, ...bwrapMounts(plan), ...limitsPrefix(LIMITS)],
+      // The worker starts under the limits it is told, and every program it starts inherits them (grader/confine.ts).
+      prefix: [...isolation.prefix, ...bwrapMounts(plan), ...limitsPrefix(confinement.limits)],
       env: { [CONFINE_ENV]: JSON.stringify(confinement) },
       note: `${isolation.note}: ${target.cwd} is a private copy in ${copy}${who}`,
       close: () => {
