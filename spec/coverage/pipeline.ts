@@ -11,24 +11,16 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Profiler } from 'node:inspector';
 import { mergeProcessCovs, type ProcessCov } from '@bcoe/v8-coverage';
 import libCoverage, { type CoverageMap } from 'istanbul-lib-coverage';
 import libReport from 'istanbul-lib-report';
 import reports from 'istanbul-reports';
 import v8ToIstanbul from 'v8-to-istanbul';
+import { compiledImplDir, onlyScriptsUnder } from './scripts.js';
 
-/** The compiled files whose coverage is reported (mapped back to impl/*.ts). */
-export function compiledImplDir(root: string): string {
-  return join(root, 'dist', 'impl');
-}
-
-/** Keeps only the scripts under `dir` from one process's V8 coverage. */
-export function onlyScriptsUnder(processCov: ProcessCov, dir: string): ProcessCov {
-  const prefix = pathToFileURL(dir).href + '/';
-  return { result: processCov.result.filter((script) => script.url.startsWith(prefix)) };
-}
+export { compiledImplDir, onlyScriptsUnder };
 
 /** What {@link readProcessCoverage} found: the coverage, and files cut short. */
 export interface ReadCoverage {
