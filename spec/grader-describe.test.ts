@@ -1,10 +1,10 @@
 // Describing submissions automatically (grader/describe.ts): for every submission fixture the
 // inferred description says what the hand-written target.json says, field by field where that
 // is exact; graded through its inferred description (on the items that run what can differ: the
-// ready line and the framing), every fixture gets the verdict written down for it, which its
-// hand-written description gets on every item (spec/grader-meta-textbook.test.ts,
-// spec/grader-meta-fair.test.ts); the detection rules as tables; one-line problems for folders
-// that cannot be told.
+// ready line and the framing), every fixture whose inferred description is not exactly its
+// hand-written one gets the verdict written down for it, which its hand-written description gets
+// on every item (spec/grader-meta-textbook.test.ts, spec/grader-meta-fair.test.ts); the detection
+// rules as tables; one-line problems for folders that cannot be told.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,8 +110,35 @@ describe('each fixture is described as its hand-written target.json', () => {
 const ACK_ITEMS: ItemId[] = ['order-x-first', 'client-sends', 'client-prints'];
 const CHAT_ITEMS: ItemId[] = ['chat-x-to-y'];
 
-/** Every fixture, on the items of the parts it claims that run what its inferred description can change. */
-const GRADED: Array<[string, ItemId[]]> = fixtures.map((fixture) => {
+/**
+ * The textbook fixtures whose inferred description loads as exactly the
+ * hand-written one (all but its name): grading it would repeat, on three or
+ * four items, what spec/grader-meta-textbook.test.ts does on every item.
+ * Written down, and checked below: a change to the inference that makes one
+ * of them differ fails that check, and the fixture moves back to the graded
+ * ones.
+ */
+const AS_HAND_WRITTEN = [
+  'fixtures/submissions/tb-chat-handshake-py3',
+  'fixtures/submissions/tb-chat-quit-py3',
+  'fixtures/submissions/tb-hardcoded-names-py3',
+  'fixtures/submissions/tb-select-labels-py3',
+  'fixtures/submissions/tb-sysexit-py3',
+  'fixtures/submissions/tb-tuples-py2',
+];
+
+/** What the grader reads of a loaded target: all but its name and the file it was loaded from. */
+function graded(target: Target): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(target).filter(([key]) => key !== 'name' && key !== 'file'));
+}
+
+test.each(AS_HAND_WRITTEN)('%s: the inferred description loads as the hand-written one, which the textbook meta-spec grades', (fixture) => {
+  expect(fixture).toMatch(/^fixtures\/submissions\/tb-/); // spec/grader-meta-textbook.test.ts grades every tb- fixture
+  expect(graded(loadInferred(fixture))).toEqual(graded(loadTarget(join(REPO_ROOT, fixture, 'target.json'))));
+});
+
+/** Every other fixture, on the items of the parts it claims that run what its inferred description can change. */
+const GRADED: Array<[string, ItemId[]]> = fixtures.filter((fixture) => !AS_HAND_WRITTEN.includes(fixture)).map((fixture) => {
   const parts = (handWritten(fixture).parts as string[] | undefined) ?? ['ack'];
   return [fixture, [...(parts.includes('ack') ? ACK_ITEMS : []), ...(parts.includes('chat') ? CHAT_ITEMS : [])]];
 });
