@@ -12,14 +12,8 @@ import { pathToFileURL } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { COVERAGE_PRELOAD_ENV, isSameProcessAlive, NAMESPACED_DIR, SUITE_DIR_ENV } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/repo-root.js';
-import {
-  compiledImplDir,
-  duplicateStatements,
-  readProcessCoverage,
-  toCoverageMap,
-  totals,
-  writeReports,
-} from './coverage/pipeline.js';
+import { duplicateStatements, readProcessCoverage, toCoverageMap, totals, writeReports } from './coverage/pipeline.js';
+import { compiledImplDir } from './coverage/scripts.js';
 import { COVERAGE_GATES } from '../scripts/coverage-gates.js';
 import { usePython3 } from './support/python3.js';
 import { STRESS_RUNS_ENV } from './support/repeat.js';

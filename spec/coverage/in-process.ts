@@ -23,25 +23,20 @@ import { compiledImplDir, onlyScriptsUnder } from './scripts.js';
 const suiteDir = process.env[SUITE_DIR_ENV];
 
 /** Where this worker's session is kept between its files. */
-const SESSION = Symbol.for('ack-exchange.in-process-coverage');
+const SESSION: unique symbol = Symbol.for('ack-exchange.in-process-coverage');
+const worker = globalThis as { [SESSION]?: Promise<Session> };
 
-/** The worker's coverage session, connected and recording from the first file it runs. */
-async function workerSession(): Promise<Session> {
-  const kept = (globalThis as Record<symbol, Promise<Session> | undefined>)[SESSION];
-  if (kept !== undefined) return kept;
-  const started = (async () => {
-    const session = new Session();
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
-    return session;
-  })();
-  (globalThis as Record<symbol, Promise<Session> | undefined>)[SESSION] = started;
-  return started;
+/** A session connected and recording precise coverage from now on. */
+async function startRecording(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+  return session;
 }
 
 if (suiteDir) {
-  const session = await workerSession();
+  const session = await (worker[SESSION] ??= startRecording());
   afterAll(async () => {
     const { result } = await session.post('Profiler.takePreciseCoverage');
     const ours = onlyScriptsUnder({ result }, compiledImplDir(REPO_ROOT));

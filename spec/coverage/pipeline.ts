@@ -18,9 +18,7 @@ import libCoverage, { type CoverageMap } from 'istanbul-lib-coverage';
 import libReport from 'istanbul-lib-report';
 import reports from 'istanbul-reports';
 import v8ToIstanbul from 'v8-to-istanbul';
-import { compiledImplDir, onlyScriptsUnder } from './scripts.js';
-
-export { compiledImplDir, onlyScriptsUnder };
+import { onlyScriptsUnder } from './scripts.js';
 
 /** What {@link readProcessCoverage} found: the coverage, and files cut short. */
 export interface ReadCoverage {
