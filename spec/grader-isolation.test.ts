@@ -17,6 +17,26 @@ const why = isolation.kind === 'direct' ? isolation.why : !PYTHON2 ? 'python2 (2
 /** Item id and verdict, the grade's substance (timings and evidence aside). */
 const verdicts = (grade: TargetGrade): Array<[string, boolean]> => grade.items.map((item) => [item.id, item.verdict.passed]);
 
+/** The textbook-style Python 2 submission on port 12000, threaded, without SO_REUSEADDR. */
+const textbook = (): Target => loadTarget('fixtures/submissions/tb-threads-py2/target.json');
+/** The items graded: the scenarios that start its server on 12000, one after another in one worker. */
+const ONLY = ['order-x-first', 'order-y-first', 'server-exits', 'end-to-end'] as const;
+
+let aloneGraded: Promise<{ grade: TargetGrade; notes: string[] }> | undefined;
+
+/**
+ * {@link textbook} graded on {@link ONLY} with nothing else on port 12000, with the notes the grade gave, for both
+ * tests that read it (once, whichever runs first).
+ */
+function gradedAlone(): Promise<{ grade: TargetGrade; notes: string[] }> {
+  aloneGraded ??= (async () => {
+    const notes: string[] = [];
+    const grade = await gradeTarget(textbook(), { only: [...ONLY], onNote: (line) => notes.push(line) });
+    return { grade, notes };
+  })();
+  return aloneGraded;
+}
+
 /** Listens on 0.0.0.0:`port` in this process until the test ends, as another program would; one that already does is as good. */
 async function holdPort(port: number): Promise<void> {
   const server = net.createServer();
@@ -27,15 +47,20 @@ async function holdPort(port: number): Promise<void> {
   if (held) onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
 }
 
+// The textbook's server binds ('', 12000) without SO_REUSEADDR and closes its connections first: in one worker, each
+// scenario's server would wait out the last one's TIME_WAIT on that port, unless the worker lets none wait.
+test.skipIf(why !== undefined)('a port-12000 target without SO_REUSEADDR binds it again in each scenario of its grade, all in one worker', { timeout: 240_000 }, async () => {
+  const { grade, notes } = await gradedAlone();
+  expect(verdicts(grade), JSON.stringify(grade.items)).toEqual(ONLY.map((id) => [id, true]));
+  expect(notes.filter((line) => line.startsWith('grading worker:'))).toEqual([]);
+});
+
 test.skipIf(why !== undefined)('a port-12000 target without SO_REUSEADDR, graded after another on 12000 and with 12000 held outside, gets its grade alone', { timeout: 240_000 }, async () => {
-  const only = ['order-x-first', 'order-y-first', 'server-exits', 'end-to-end'] as const;
-  const textbook = (): ReturnType<typeof loadTarget> => loadTarget('fixtures/submissions/tb-threads-py2/target.json');
-  const alone = await gradeTarget(textbook(), { only: [...only] });
+  const { grade: alone } = await gradedAlone();
   await holdPort(12000);
-  const other = await gradeTarget(loadTarget('fixtures/submissions/py2-hardcoded/target.json'), { only: [...only] });
-  const after = await gradeTarget(textbook(), { only: [...only] });
-  expect(verdicts(alone)).toEqual(only.map((id) => [id, true]));
-  expect(verdicts(other)).toEqual(only.map((id) => [id, true]));
+  const other = await gradeTarget(loadTarget('fixtures/submissions/py2-hardcoded/target.json'), { only: [...ONLY] });
+  const after = await gradeTarget(textbook(), { only: [...ONLY] });
+  expect(verdicts(other)).toEqual(ONLY.map((id) => [id, true]));
   expect(verdicts(after)).toEqual(verdicts(alone));
   expect([alone, other, after].flatMap((grade) => grade.harnessProblems)).toEqual([]);
 });

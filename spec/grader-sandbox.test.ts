@@ -181,13 +181,6 @@ test.skipIf(why !== undefined)('a server that sleeps forever is ended by the sce
   expect(copiesLeft().filter((name) => copy!.includes(name))).toEqual([]);
 });
 
-test.skipIf(why !== undefined)('a server that leaves a double-forked daemon behind leaves nothing running once graded', { timeout: 240_000 }, async () => {
-  const { target, lock } = hostile('daemon');
-  const grade = await gradeOrder(target);
-  expect(order(grade).passed, quoted(grade)).toBe(true);
-  expect(held(lock)).toBe(false);
-});
-
 test.skipIf(why !== undefined)('a daemon one scenario leaves has ended before the next scenario of the grade begins', { timeout: 240_000 }, async () => {
   const { target, lock } = hostile('haunt');
   const grade = await gradeTarget(target, { only: ['order-x-first', 'order-y-first'] });
@@ -196,19 +189,4 @@ test.skipIf(why !== undefined)('a daemon one scenario leaves has ended before th
     ['order-y-first', true],
   ]);
   expect(held(lock)).toBe(false);
-});
-
-// The textbook's server binds ('', 12000) without SO_REUSEADDR and closes its connections first; in one
-// worker, its next scenario's server would wait out TIME_WAIT on that port, unless the worker lets none wait.
-const python2Works = why === undefined && commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' });
-test.skipIf(!python2Works)('a server on a hard-coded port without SO_REUSEADDR binds it again in each scenario of its grade, all in one worker', { timeout: 240_000 }, async () => {
-  const notes: string[] = [];
-  const target = loadTarget('fixtures/submissions/tb-threads-py2/target.json');
-  const grade = await gradeTarget(target, { only: ['order-x-first', 'order-y-first', 'end-to-end'], confirm: false, onNote: (line) => notes.push(line) });
-  expect(grade.items.map((item) => [item.id, item.verdict.passed]), JSON.stringify(grade.items)).toEqual([
-    ['order-x-first', true],
-    ['order-y-first', true],
-    ['end-to-end', true],
-  ]);
-  expect(notes.filter((line) => line.startsWith('grading worker:'))).toEqual([]);
 });
