@@ -124,6 +124,19 @@ export function learnFromClients(dialect: Dialect, sent: Readonly<Record<ClientI
   return { ...dialect, ...lineEnd, ...names };
 }
 
+/**
+ * Whether the target's own clients could still teach the grader something:
+ * only the line end and the names are learned, and what is declared always
+ * wins ({@link learnFromClients}). With both declared, the learning scenario
+ * is run only for its own items.
+ *
+ * @example
+ * leftToLearn(declaredDialect(loadTarget('fixtures/python/target.json'))); // true: it declares neither
+ */
+export function leftToLearn(dialect: Dialect): boolean {
+  return dialect.lineEndFrom !== 'declared' || dialect.namesFrom !== 'declared';
+}
+
 /** How a line end is shown in reports. */
 function showLineEnd(lineEnd: LineEnd): string {
   if (lineEnd === 'length') return 'none, a 4-byte length before each message';

@@ -7,7 +7,7 @@
  */
 import { detectIsolation, type Isolation } from '../harness/isolation.js';
 import { studentOf } from './class.js';
-import { declaredDialect, describeDialect } from './dialect.js';
+import { declaredDialect, describeDialect, leftToLearn } from './dialect.js';
 import { DEFAULT_RUBRIC, PART_POINTS, type Item, type ItemId, type Part, type Rubric } from './rubric.js';
 import { PLAN, runJob, type JobResult } from './scenario-job.js';
 import { chatTarget, type Target } from './target.js';
@@ -148,7 +148,8 @@ export async function gradeTarget(target: Target, options: GradeOptions = {}): P
   const launched = launchable(target);
   try {
     for (const { part, scenario, learns } of PLAN) {
-      if (!scenario.items.some(wanted) && !learns) continue;
+      // The scenario that learns the dialect runs even when none of its items is asked for, unless nothing is left to learn.
+      if (!scenario.items.some(wanted) && !(learns && leftToLearn(dialect))) continue;
       if (!target.parts[part]) {
         const detail = `not attempted: the target does not claim the ${part === 'chat' ? 'chat' : 'acknowledgment exchange'}`;
         for (const id of scenario.items.filter(wanted)) verdicts.set(id, { verdict: fail(detail), seconds: 0 });

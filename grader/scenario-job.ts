@@ -22,8 +22,9 @@ import { fail } from './verdict.js';
 
 /**
  * The order scenarios run in: the one that learns the dialect from the
- * target's own clients first (it always runs, even when none of its items is
- * asked for), then everything that leaves no TIME_WAIT on a fixed port.
+ * target's own clients first (it runs even when none of its items is asked
+ * for, unless the target declares all it could learn), then everything that
+ * leaves no TIME_WAIT on a fixed port.
  */
 export const PLAN: ReadonlyArray<{ readonly part: Part; readonly scenario: Scenario; readonly learns: boolean }> = [
   ...LEARNING_SCENARIOS.map((scenario) => ({ part: 'ack' as const, scenario, learns: true })),

@@ -1,7 +1,7 @@
 // The grader's dialect (grader/dialect.ts), its wording-free order reader (orderIn) and
 // instructors' rubric files (rubricFromJson): pure functions, no processes.
 import { expect, test } from 'vitest';
-import { declaredDialect, describeDialect, firstGreeting, frame, learnFromClients, withoutBanner, type Dialect } from '../grader/dialect.js';
+import { declaredDialect, describeDialect, firstGreeting, frame, learnFromClients, leftToLearn, withoutBanner, type Dialect } from '../grader/dialect.js';
 import { orderIn } from '../grader/evidence.js';
 import { DEFAULT_RUBRIC, rubricFromJson, RubricError } from '../grader/rubric.js';
 import { referenceTarget } from '../grader/target.js';
@@ -49,6 +49,16 @@ test('a client that sent no greeting leaves the dialect as it was', () => {
 test('what a description declares is never overridden by what the clients sent', () => {
   const declared: Dialect = { ...DEFAULT, lineEnd: '\r\n', lineEndFrom: 'declared', names: { X: 'Ann', Y: 'Ben' }, namesFrom: 'declared' };
   expect(learnFromClients(declared, { X: firstGreeting('Client X: Sam'), Y: firstGreeting('Client Y: Pat') })).toEqual(declared);
+});
+
+test.each([
+  ['neither declared', {}, true],
+  ['only the line end declared', { lineEndFrom: 'declared' }, true],
+  ['only the names declared', { namesFrom: 'declared' }, true],
+  ['both declared', { lineEndFrom: 'declared', namesFrom: 'declared' }, false],
+  ['both learned already', { lineEndFrom: 'learned', namesFrom: 'learned' }, true],
+] as const)('with %s, the clients have something left to teach: %s', (_, from, expected) => {
+  expect(leftToLearn({ ...DEFAULT, ...from })).toBe(expected);
 });
 
 test('the dialect is described in one line saying where each part came from', () => {

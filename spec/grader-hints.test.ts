@@ -4,6 +4,7 @@ import { expect, test } from 'vitest';
 import { gradeTarget } from '../grader/run.js';
 import { loadTarget, type Target } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
+import { PYTHON_CLIENTS_DIALECT } from './support/declared-dialect.js';
 
 const python3Works = commandWorks(['python3', '--version']);
 
@@ -17,6 +18,7 @@ test.skipIf(!python3Works)('a server whose output never leaves its buffer gets t
     env: { PYTHONUNBUFFERED: '' }, // what a target gets if it turns the grader's default off
     terminal: false, // and on plain pipes, not the terminal the grader gives by default
     server: { argv: ['python3', '../grader/buffered-server.py', '--port', '{port}'], port: 'free' },
+    ...PYTHON_CLIENTS_DIALECT,
   };
   // No confirming run: the spec holds the lost item's hint, which a verdict that flips would fail either way.
   const grade = await gradeTarget(target, { only: ['server-prints'], confirm: false });
@@ -31,7 +33,7 @@ test.skipIf(!python3Works)('a server whose output never leaves its buffer gets t
 
 test.skipIf(!python3Works)('the same server on the terminal the grader gives by default prints as the student saw it, and keeps the item', { concurrent: true }, async () => {
   const base = python();
-  const target: Target = { ...base, env: { PYTHONUNBUFFERED: '' }, server: { argv: ['python3', '../grader/buffered-server.py', '--port', '{port}'], port: 'free' } };
+  const target: Target = { ...base, ...PYTHON_CLIENTS_DIALECT, env: { PYTHONUNBUFFERED: '' }, server: { argv: ['python3', '../grader/buffered-server.py', '--port', '{port}'], port: 'free' } };
   const grade = await gradeTarget(target, { only: ['server-prints'] });
   expect(grade.items.map((item) => [item.id, item.verdict.passed, item.verdict.detail])).toEqual([
     ['server-prints', true, 'the server printed both greetings, then the acknowledgment it sent'],

@@ -9,6 +9,7 @@ import { loadTarget, type Target } from '../grader/target.js';
 import { commandWorks } from '../harness/commands.js';
 import { detectIsolation } from '../harness/isolation.js';
 import { isAlive } from '../harness/process.js';
+import { PYTHON_CLIENTS_DIALECT } from './support/declared-dialect.js';
 
 const isolation = detectIsolation();
 const PYTHON2 = commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' });
@@ -74,7 +75,7 @@ const noLeftoverCheck = isolation.kind === 'direct' ? isolation.why : !FLOCK ? '
 /** The Python second implementation with its server replaced by a leftovers fixture holding `lock`. */
 function withServer(script: string, lock: string, extra: Partial<Target> = {}): Target {
   const base = loadTarget('fixtures/python/target.json');
-  return { ...base, env: { ...base.env, LEFTOVER_LOCK: lock }, server: { ...base.server, argv: ['python3', `../grader/leftovers/${script}`, '--host', '{host}', '--port', '{port}'] }, ...extra };
+  return { ...base, ...PYTHON_CLIENTS_DIALECT, env: { ...base.env, LEFTOVER_LOCK: lock }, server: { ...base.server, argv: ['python3', `../grader/leftovers/${script}`, '--host', '{host}', '--port', '{port}'] }, ...extra };
 }
 
 test.skipIf(noLeftoverCheck !== undefined)('a server that leaves a double-forked daemon behind leaves nothing running once graded', { timeout: 240_000 }, async () => {

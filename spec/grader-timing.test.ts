@@ -7,6 +7,7 @@ import { loadTarget, referenceTarget, type Target } from '../grader/target.js';
 import { resolveShim } from '../harness/commands.js';
 import { boundsAt, calibrate, describeCalibration, MAX_SCALE, probeFor, probesSettle, QUIET_BOUNDS, scaleFor, slower, type Calibration } from '../grader/timing.js';
 import { commandWorks } from '../harness/commands.js';
+import { PYTHON_CLIENTS_DIALECT } from './support/declared-dialect.js';
 
 afterEach(() => {
   delete process.env.ACK_GRADER_SCENARIO_MS;
@@ -149,7 +150,7 @@ describe.skipIf(!PYTHON3)('the waits follow the calibration', () => {
   /** The Python target with a correct server that replies 3 s after the second greeting (fixtures/grader/slow). */
   function lateReply(): Target {
     const base = loadTarget('fixtures/python/target.json');
-    return { ...base, server: { argv: ['python3', '../grader/slow/late-reply-server.py', '{port}'], port: 'free', ready: 'listening on' }, parts: { ack: true, chat: false } };
+    return { ...base, ...PYTHON_CLIENTS_DIALECT, server: { argv: ['python3', '../grader/slow/late-reply-server.py', '{port}'], port: 'free', ready: 'listening on' }, parts: { ack: true, chat: false } };
   }
   const fixed = (scale: number) => async (): Promise<Calibration> => ({ probe: 'fixed by the spec', startMs: 0, scale, bounds: boundsAt(scale) });
 
