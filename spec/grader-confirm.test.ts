@@ -8,6 +8,7 @@ import { loadTarget, referenceTarget } from '../grader/target.js';
 import { boundsAt, type Calibration } from '../grader/timing.js';
 import { commandWorks } from '../harness/commands.js';
 import { fail, pass } from '../grader/verdict.js';
+import { PYTHON_CLIENTS_DIALECT } from './support/declared-dialect.js';
 
 const dialect = declaredDialect(referenceTarget());
 const run = (verdicts: JobResult['verdicts']): JobResult => ({ verdicts, dialect, harnessProblems: [], notes: [] });
@@ -49,7 +50,8 @@ test.skipIf(!python3Works).for<[string, boolean | undefined, number]>([
     calibrations += 1;
     return { probe: 'fixed by the spec', startMs: 0, scale: 1, bounds: boundsAt(1) };
   };
-  const grade = await gradeTarget(loadTarget('fixtures/broken/closing-line-misspelled/target.json'), {
+  // Its clients' dialect declared: the grade runs the closing line's scenario alone, once or twice.
+  const grade = await gradeTarget({ ...loadTarget('fixtures/broken/closing-line-misspelled/target.json'), ...PYTHON_CLIENTS_DIALECT }, {
     only: ['closing-line'],
     calibrate,
     ...(confirming === undefined ? {} : { confirm: confirming }),
