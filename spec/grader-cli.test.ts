@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type TestContext } from 'vitest';
+import { afterAll, expect, test, type TestContext } from 'vitest';
 import type { TargetGrade } from '../grader/run.js';
 import { commandWorks } from '../harness/commands.js';
 import { launch } from '../harness/process.js';
@@ -106,20 +106,31 @@ test.skipIf(!pyenvPresent)('a pyenv shim for a Python version that is not instal
   expect(stderr).toMatch(/^grade: .*: server\.argv names python2, which cannot run here \(pyenv: version `1\.2\.3' is not installed.*\); install it or change server\.argv\n$/);
 });
 
+/** Folders that the tests reading one shared run use, removed when the file's last test ends. */
+const shared: string[] = [];
+afterAll(() => shared.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+let folderGraded: Promise<{ out: string; code: number | null; stdout: string }> | undefined;
+
 /**
  * A folder of three targets, each in a folder of its own named for the broken implementation it grades (its
  * description as fixtures/broken has it, with its folder made absolute): one whose closing line is misspelled,
- * and two whose bugs leave the closing line alone. Three rows show a row per target as well as thirteen would.
+ * and two whose bugs leave the closing line alone, graded on the closing line once for the tests that read
+ * that run (its gradebook, and the misspelled line's report). Three rows show a row per target as well as
+ * thirteen would.
  */
-function threeTargets(context: TestContext): string {
-  const dir = tempDir(context);
-  for (const name of ['closing-line-misspelled', 'client-silent-send', 'chat-echo']) copyTarget(`fixtures/broken/${name}/target.json`, join(dir, name, 'target.json'));
-  return dir;
+function gradedFolder(context: TestContext): Promise<{ out: string; code: number | null; stdout: string }> {
+  folderGraded ??= (async () => {
+    const [dir, out] = [mkdtempSync(join(tmpdir(), 'ack-grade-')), mkdtempSync(join(tmpdir(), 'ack-grade-'))];
+    shared.push(dir, out);
+    for (const name of ['closing-line-misspelled', 'client-silent-send', 'chat-echo']) copyTarget(`fixtures/broken/${name}/target.json`, join(dir, name, 'target.json'));
+    return { out, ...(await grade(context, [dir, '--only', 'closing-line', '--out', out])) };
+  })();
+  return folderGraded;
 }
 
 test('a folder of targets gives one gradebook row each', { ...GRADES, timeout: 240_000 }, async (context) => {
-  const out = tempDir(context);
-  const { code, stdout } = await grade(context, [threeTargets(context), '--only', 'closing-line', '--out', out]);
+  const { out, code, stdout } = await gradedFolder(context);
   expect(code).toBe(1);
   expect(stdout).toContain('3 targets: ');
   const rows = readFileSync(join(out, 'gradebook.csv'), 'utf8').trimEnd().split('\n');
@@ -215,9 +226,9 @@ test.skipIf(!commandWorks(['python2', '--version'], { PYENV_VERSION: '2.7.18' })
   },
 );
 
-test('lost points exit 1, and the report shows the expected line, what was printed and the hint', GRADES, async (context) => {
-  const out = tempDir(context);
-  const { code, stdout } = await grade(context, ['fixtures/broken/closing-line-misspelled', '--only', 'closing-line', '--out', out]);
+// Read from the folder's run above: the misspelled closing line is one of its three targets.
+test('lost points exit 1, and the report shows the expected line, what was printed and the hint', { ...GRADES, timeout: 240_000 }, async (context) => {
+  const { out, code, stdout } = await gradedFolder(context);
   expect(code).toBe(1);
   expect(stdout).toContain('✗   0/4  The server prints "Sent acknowledgment to both X and Y" after the greetings');
   const markdown = readFileSync(join(out, 'grade.md'), 'utf8');
