@@ -17,10 +17,15 @@ import { useScene } from './support/vitest.js';
 const USAGE = { concurrent: true } as const;
 const GRADES = { concurrent: GRADES_SIDE_BY_SIDE } as const;
 
-/** A temporary folder removed when the test of `context` ends. */
-function tempDir(context: TestContext): string {
+/** Folders of a run several tests read, removed when the file's last test ends. */
+const shared: string[] = [];
+afterAll(() => shared.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A temporary folder removed when the test of `context` ends, or, without one, when the file's last test does. */
+function tempDir(context?: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'ack-grade-'));
-  context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  if (context) context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  else shared.push(dir);
   return dir;
 }
 
@@ -106,11 +111,14 @@ test.skipIf(!pyenvPresent)('a pyenv shim for a Python version that is not instal
   expect(stderr).toMatch(/^grade: .*: server\.argv names python2, which cannot run here \(pyenv: version `1\.2\.3' is not installed.*\); install it or change server\.argv\n$/);
 });
 
-/** Folders that the tests reading one shared run use, removed when the file's last test ends. */
-const shared: string[] = [];
-afterAll(() => shared.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+/** A grader run's report folder, exit code and stdout. */
+interface GradedRun {
+  readonly out: string;
+  readonly code: number | null;
+  readonly stdout: string;
+}
 
-let folderGraded: Promise<{ out: string; code: number | null; stdout: string }> | undefined;
+let folderGraded: Promise<GradedRun> | undefined;
 
 /**
  * A folder of three targets, each in a folder of its own named for the broken implementation it grades (its
@@ -119,10 +127,9 @@ let folderGraded: Promise<{ out: string; code: number | null; stdout: string }> 
  * that run (its gradebook, and the misspelled line's report). Three rows show a row per target as well as
  * thirteen would.
  */
-function gradedFolder(context: TestContext): Promise<{ out: string; code: number | null; stdout: string }> {
+function gradedFolder(context: TestContext): Promise<GradedRun> {
   folderGraded ??= (async () => {
-    const [dir, out] = [mkdtempSync(join(tmpdir(), 'ack-grade-')), mkdtempSync(join(tmpdir(), 'ack-grade-'))];
-    shared.push(dir, out);
+    const [dir, out] = [tempDir(), tempDir()];
     for (const name of ['closing-line-misspelled', 'client-silent-send', 'chat-echo']) copyTarget(`fixtures/broken/${name}/target.json`, join(dir, name, 'target.json'));
     return { out, ...(await grade(context, [dir, '--only', 'closing-line', '--out', out])) };
   })();
