@@ -145,9 +145,10 @@ const PYTHON3 = commandWorks(['python3', '--version']);
 
 test.skipIf(why !== undefined || !PYTHON3)('a class handed in without any target.json is described from its sources and graded in one command, one row per student', { timeout: 300_000 }, async () => {
   const dir = tempDir();
-  // One student of each kind: Python 2 and 3, a fixed port and a free one, a length prefix on the wire, a chat alone,
-  // and the hand-written implementation. Every fixture's own description is spec/grader-describe.test.ts's.
-  const sources = ['py2-hardcoded', 'py3-fixed-names', 'tb-chat-handshake-py3', 'tb-length-prefix-py3', 'tb-sequential-py2'].map((name) => `fixtures/submissions/${name}`).concat('fixtures/python');
+  // Students of different kinds side by side: Python 2 on a fixed port, Python 3 with a length prefix on the wire, a
+  // chat alone (no cell for the item), and the hand-written implementation on a free port. What is inferred for each
+  // fixture, and how each description grades, is spec/grader-describe.test.ts's; here, that one command does it all.
+  const sources = ['py2-hardcoded', 'tb-chat-handshake-py3', 'tb-length-prefix-py3'].map((name) => `fixtures/submissions/${name}`).concat('fixtures/python');
   for (const source of sources) {
     const student = basename(source);
     mkdirSync(join(dir, student));
