@@ -32,9 +32,13 @@ export default defineConfig({
     // runs each, on the same CPU: 221 against 225 CPU-s); 5 workers took 1.18 (one run). Earlier, while ESLint ran inside a
     // worker and made every spawn from it dearer, 4 workers had cost 9 % more CPU than 3.
     maxWorkers: availableParallelism() + 2,
-    // Within a file, grades side by side (spec/support/side-by-side.ts): a few at a time, since a grade's
-    // programs do need the CPU in bursts, and a machine kept too busy makes the grader stretch its waits.
-    maxConcurrency: 3,
+    // Within a file, grades side by side (spec/support/side-by-side.ts): two at a time, since a grade's programs
+    // do need the CPU in bursts, and a machine kept too busy makes the grader stretch its waits. Measured on 2
+    // cores, full runs alternated: two at a time took 95 to 108 s (mean 101 s, six runs, 177 to 201 CPU-s),
+    // three took 106 and 110 s (199 and 208 CPU-s), one took 99 and 103 s (169 and 178 CPU-s, but cores left
+    // idle); with two at a time, 3 workers took 105 and 106 s. More programs at once cost CPU in switching
+    // between them, here a virtual machine's most expensive work.
+    maxConcurrency: 2,
     // One worker process runs file after file (each file's setup files run again, its modules stay loaded): a
     // worker's start, about half a second of CPU here, is paid per worker, not per file. The specs restore
     // what they change in process.env, and keep no state between files.
